@@ -1,0 +1,1 @@
+"""Click command groups, one module per group; each is a thin shell over its package."""

@@ -1,0 +1,1 @@
+"""Real local servers the tests talk to over sockets (see ARCHITECTURE.md)."""

@@ -1,0 +1,136 @@
+"""A threaded HTTP server on 127.0.0.1 that records every request and answers as scripted.
+
+The Datadog intake, DataHub GMS and PagerDuty receivers build on it: each one decodes the
+bodies of its own API; this base only does sockets, recording and fault injection.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def decoded(self) -> bytes:
+        encoding = (self.header("Content-Encoding") or "").lower()
+        return gzip.decompress(self.body) if encoding == "gzip" else self.body
+
+    def json(self) -> Any:
+        return json.loads(self.decoded())
+
+
+@dataclass
+class Fault:
+    """One scripted answer: a status, an optional delay before answering, an optional body."""
+
+    status: int
+    delay_s: float = 0.0
+    body: bytes = b""
+
+
+Handler = Callable[[Request], tuple[int, dict[str, str], bytes]]
+
+
+@dataclass
+class RecordingServer:
+    """Records requests; `faults` are consumed one per request before `handler` answers."""
+
+    handler: Handler
+    requests: list[Request] = field(default_factory=list)
+    faults: deque[Fault] = field(default_factory=deque)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def inject(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def wait_for(self, predicate: Callable[[list[Request]], bool], timeout_s: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if predicate(list(self.requests)):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def start(self) -> RecordingServer:
+        owner = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Request(self.command, self.path, dict(self.headers.items()), body)
+                with owner._lock:
+                    fault = owner.faults.popleft() if owner.faults else None
+                    if fault is None:
+                        owner.requests.append(request)
+                if fault is not None:
+                    if fault.delay_s:
+                        time.sleep(fault.delay_s)
+                    status, headers, payload = fault.status, {}, fault.body
+                else:
+                    status, headers, payload = owner.handler(request)
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, name="recorder", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@contextmanager
+def running(server: RecordingServer) -> Iterator[RecordingServer]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
