@@ -1,10 +1,128 @@
-"""`emrs-observe compliance …`."""
+"""`emrs-observe compliance …`: a thin shell over `emrs_observe.compliance`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any
+
 import click
+
+from emrs_observe.compliance.inventory import AwsOptions, InventoryError, load_inventory_file, scan_accounts
+from emrs_observe.compliance.pagerduty import DEFAULT_URL, ROUTING_KEY_ENV, PagerDutySink, routing_key_from_env
+from emrs_observe.compliance.rules import RULES
+from emrs_observe.compliance.scan import EXIT_INCOMPLETE, EXIT_VIOLATIONS, run_scan
+from emrs_observe.compliance.settings import SettingsError, parse_settings
+from emrs_observe.compliance.state import StateError
 
 
 @click.group(name="compliance")
 def group() -> None:
-    """compliance commands."""
+    """Prove that every EMR Serverless application is wired for logs and lineage."""
+
+
+def _config_source(ctx: click.Context) -> str:
+    path = ctx.find_root().params.get("config_path")
+    return str(path) if path else "(no config file)"
+
+
+@group.command(name="scan")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    help="Read an exported inventory (JSON array of get-application responses) instead of AWS.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--state",
+    envvar="EMRS_OBSERVE_COMPLIANCE_STATE",
+    help="Local file or s3:// object remembering applications seen and open alerts.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="AWS requests in flight at once."
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Attempts per AWS request (throttling and 5xx are retried with backoff).",
+)
+@click.option(
+    "--pagerduty-url",
+    envvar="EMRS_OBSERVE_PAGERDUTY_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    help=f"Events API v2 base URL; alerts are sent only when ${ROUTING_KEY_ENV} is set.",
+)
+@click.option(
+    "--retrigger-hours",
+    type=click.FloatRange(0),
+    default=24.0,
+    show_default=True,
+    help="Re-send the trigger of a still-failing alert after this long (0: every scan).",
+)
+@click.pass_context
+def scan(
+    ctx: click.Context,
+    input_path: str | None,
+    fmt: str,
+    state: str | None,
+    concurrency: int,
+    max_attempts: int,
+    pagerduty_url: str,
+    retrigger_hours: float,
+) -> None:
+    """Check the spark-defaults of every application; exit 0 compliant, 3 violations, 4 incomplete."""
+    table: dict[str, Any] = dict(ctx.default_map or {})
+    try:
+        settings = parse_settings(table, _config_source(ctx))
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    if input_path:
+        try:
+            inventory = load_inventory_file(input_path)
+        except InventoryError as exc:
+            raise click.UsageError(str(exc)) from None
+        inventory.scanned_scopes = {a.scope for a in inventory.applications}
+    else:
+        if not settings.accounts:
+            raise click.UsageError(
+                f"{_config_source(ctx)}: no accounts to scan; add [[compliance.scan.accounts]] tables "
+                "(id or role_arn, regions) to the --config file, or pass --input FILE"
+            )
+        inventory = scan_accounts(settings.accounts, AwsOptions(concurrency=concurrency, max_attempts=max_attempts))
+
+    key = routing_key_from_env()
+    sink = PagerDutySink(key, pagerduty_url) if key else None
+    try:
+        report = run_scan(
+            inventory, list(settings.allow), state, sink, retrigger_after=dt.timedelta(hours=retrigger_hours)
+        )
+    except StateError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    from emrs_observe.compliance.report import print_table, to_dict
+
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(report), indent=2))
+    else:
+        from rich.console import Console
+
+        print_table(report, Console())
+        if sink is None:
+            click.echo(f"PagerDuty alerts off (set {ROUTING_KEY_ENV} to send them)", err=True)
+    ctx.exit(report.exit_code)
+
+
+@group.command(name="rules")
+def rules() -> None:
+    """List the rules: id, severity, what each checks."""
+    for r in RULES:
+        click.echo(f"{r.id:24} {r.severity.value:9} {r.title}")
+
+
+# Documented exit codes, importable by callers that wrap the CLI.
+EXIT_CODES = {"compliant": 0, "violations": EXIT_VIOLATIONS, "incomplete": EXIT_INCOMPLETE, "bad input": 2}

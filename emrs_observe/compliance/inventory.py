@@ -1,0 +1,236 @@
+"""The EMR Serverless inventory: from AWS (STS assume-role, list, get) or from an exported file.
+
+This is the scanner's only AWS I/O. Concurrency is bounded by one thread pool; every HTTP request
+is counted per operation (retries included) so the report can say what a scan cost. A part of the
+estate that cannot be read becomes a ScanFailure with its reason, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emrs_observe.compliance.model import Application, Inventory, ScanFailure
+from emrs_observe.compliance.settings import AccountTarget
+
+
+class InventoryError(ValueError):
+    """An exported inventory file that cannot be used; names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    concurrency: int = 8
+    max_attempts: int = 5  # per request, first try included (botocore "standard" retry mode)
+    page_size: int = 50  # ListApplications maxResults (the API's maximum)
+    session_name: str = "emrs-observe-compliance"
+
+
+# --- the exported-file form ------------------------------------------------------------------------
+
+
+def load_inventory_file(path: str | Path) -> Inventory:
+    """A JSON array of `aws emr-serverless get-application` responses: `[{"application": {...}}, ...]`."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InventoryError(f"inventory file {file} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InventoryError(f"inventory file {file} cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"inventory file {file} is not valid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise InventoryError(
+            f"inventory file {file}: expected a JSON array of get-application responses "
+            '([{"application": {...}}, ...]), found a JSON ' + type(data).__name__
+        )
+    inventory = Inventory()
+    for index, item in enumerate(data):
+        where = f"inventory file {file}, entry [{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("application"), dict):
+            raise InventoryError(f'{where}: expected {{"application": {{...}}}} as get-application prints it')
+        inventory.applications.append(application_from_api(item["application"], where))
+    return inventory
+
+
+def application_from_api(doc: dict[str, Any], where: str) -> Application:
+    arn = doc.get("arn")
+    app_id = doc.get("applicationId") or doc.get("id")
+    if not isinstance(arn, str) or not isinstance(app_id, str):
+        raise InventoryError(f"{where}: `applicationId` and `arn` are required")
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[2] != "emr-serverless" or not parts[4].isdigit():
+        raise InventoryError(f"{where}: arn {arn!r} is not an EMR Serverless application ARN")
+    release = doc.get("releaseLabel")
+    if not isinstance(release, str):
+        raise InventoryError(f"{where}: `releaseLabel` is required")
+    created = doc.get("createdAt")
+    if isinstance(created, dt.datetime):
+        created = created.isoformat()
+    elif created is not None:
+        created = str(created)
+    return Application(
+        account_id=parts[4],
+        region=parts[3],
+        application_id=app_id,
+        name=str(doc.get("name") or ""),
+        arn=arn,
+        release_label=release,
+        type=str(doc.get("type") or "SPARK"),
+        state=str(doc.get("state") or "UNKNOWN"),
+        created_at=created,
+        runtime_configuration=doc.get("runtimeConfiguration"),
+    )
+
+
+# --- the AWS form ---------------------------------------------------------------------------------
+
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "ExpiredToken"}
+_REGION_OFF = {"UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired", "AuthFailure"}
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """(kind, reason) for a failed AWS call; the reason is AWS's message, which carries no secret."""
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        reason = f"{code}: {error.get('Message', '')}".strip(": ")
+        if code in _THROTTLED:
+            return "throttled", f"{reason} (still throttled after retries)"
+        if code in _DENIED:
+            return "access-denied", reason
+        if code in _REGION_OFF:
+            return "region-disabled", f"{reason} (is the region enabled for this account?)"
+        return "error", reason
+    if isinstance(exc, EndpointConnectionError):
+        return "unreachable", str(exc)
+    if isinstance(exc, BotoCoreError):
+        return "error", str(exc)
+    return "error", f"{type(exc).__name__}: {exc}"
+
+
+class _Calls:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def hook(self, event_name: str, **_: Any) -> None:
+        with self._lock:
+            self.counts[event_name.rsplit(".", 1)[-1]] += 1
+
+
+@dataclass
+class _Scope:
+    target: AccountTarget
+    region: str
+    client: Any = None
+
+
+def scan_accounts(
+    targets: Iterable[AccountTarget],
+    options: AwsOptions | None = None,
+    session_factory: Callable[..., Any] | None = None,
+) -> Inventory:
+    """Lists and reads every application in every account and region; failures are recorded."""
+    import boto3
+    from botocore.config import Config
+
+    options = options or AwsOptions()
+    make_session = session_factory or boto3.Session
+    config = Config(
+        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        max_pool_connections=max(options.concurrency, 10),
+        connect_timeout=10,
+        read_timeout=30,
+    )
+    calls = _Calls()
+    inventory = Inventory()
+    lock = threading.Lock()  # boto3 sessions are not thread-safe when creating clients
+
+    def client(session: Any, service: str, region: str) -> Any:
+        with lock:
+            made = session.client(service, region_name=region, config=config)
+        made.meta.events.register("before-send", calls.hook)
+        return made
+
+    def fail(failure: ScanFailure) -> None:
+        with lock:
+            inventory.failures.append(failure)
+
+    def open_account(target: AccountTarget) -> list[_Scope]:
+        with lock:
+            base = make_session()
+        session = base
+        if target.role_arn:
+            kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": options.session_name}
+            if target.external_id:
+                kwargs["ExternalId"] = target.external_id
+            try:
+                creds = client(base, "sts", target.regions[0]).assume_role(**kwargs)["Credentials"]
+            except Exception as exc:  # every failure is reported, none is fatal
+                kind, reason = classify(exc)
+                fail(ScanFailure(target.account_id, None, kind, f"assume-role {target.role_arn}: {reason}"))
+                return []
+            with lock:
+                session = make_session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                )
+        return [_Scope(target, region, client(session, "emr-serverless", region)) for region in target.regions]
+
+    def list_scope(scope: _Scope) -> list[tuple[_Scope, dict[str, Any]]]:
+        found: list[tuple[_Scope, dict[str, Any]]] = []
+        try:
+            pages = scope.client.get_paginator("list_applications").paginate(
+                PaginationConfig={"PageSize": options.page_size}
+            )
+            for page in pages:
+                found.extend((scope, summary) for summary in page.get("applications", []))
+        except Exception as exc:
+            kind, reason = classify(exc)
+            fail(ScanFailure(scope.target.account_id, scope.region, kind, f"list-applications: {reason}"))
+            return []
+        with lock:
+            inventory.scanned_scopes.add(f"{scope.target.account_id}/{scope.region}")
+        return found
+
+    def read_app(item: tuple[_Scope, dict[str, Any]]) -> Application | None:
+        scope, summary = item
+        where = f"account {scope.target.account_id} region {scope.region}"
+        try:
+            if summary.get("state") == "TERMINATED":
+                return None  # deleted: nothing runs there any more
+            if str(summary.get("type", "")).upper() != "SPARK":
+                return application_from_api(summary, where)  # rules apply to Spark only: no get needed
+            doc = scope.client.get_application(applicationId=summary["id"])["application"]
+            return application_from_api(doc, where)
+        except Exception as exc:
+            kind, reason = classify(exc)
+            fail(
+                ScanFailure(
+                    scope.target.account_id, scope.region, kind, f"get-application: {reason}", summary.get("id")
+                )
+            )
+            return None
+
+    with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="inventory") as pool:
+        scopes = [s for opened in pool.map(open_account, list(targets)) for s in opened]
+        summaries = [item for listed in pool.map(list_scope, scopes) for item in listed]
+        apps = [app for app in pool.map(read_app, summaries) if app is not None]
+
+    inventory.applications.extend(sorted(apps, key=lambda a: (a.account_id, a.region, a.name, a.application_id)))
+    inventory.failures.sort(key=lambda f: f.target)
+    inventory.api_calls = dict(sorted(calls.counts.items()))
+    return inventory

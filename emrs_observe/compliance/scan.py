@@ -1,0 +1,130 @@
+"""One compliance scan: inventory in, assessments, new applications, alerts and state out.
+
+The inventory (AWS or file) is read by the caller; this module ties the pure parts (rules,
+allow-list, alert planning) to the two remaining side effects: the state document and PagerDuty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from emrs_observe.compliance.alerts import AlertEvent, plan
+from emrs_observe.compliance.allowlist import AllowEntry, assess, expired
+from emrs_observe.compliance.model import Application, Assessment, Inventory, ScanFailure
+from emrs_observe.compliance.pagerduty import Delivery, PagerDutySink
+from emrs_observe.compliance.rules import evaluate
+from emrs_observe.compliance.state import ScanState, load_state, save_state
+
+EXIT_COMPLIANT = 0
+EXIT_VIOLATIONS = 3
+EXIT_INCOMPLETE = 4  # wins over EXIT_VIOLATIONS: part of the estate (or of the alerting) was not covered
+
+
+@dataclass
+class ScanReport:
+    assessments: list[Assessment]
+    failures: list[ScanFailure]
+    not_applicable: list[Application]
+    first_scan: bool
+    expired_allow: list[AllowEntry]
+    delivery: Delivery | None = None
+    api_calls: dict[str, int] = field(default_factory=dict)
+    state_error: str | None = None
+
+    @property
+    def new_applications(self) -> list[Application]:
+        return [a.application for a in self.assessments if a.new]
+
+    @property
+    def violating(self) -> list[Assessment]:
+        return [a for a in self.assessments if not a.compliant]
+
+    @property
+    def violations_by_rule(self) -> dict[str, int]:
+        counts = Counter(f.rule_id for a in self.assessments for f in a.violations)
+        return dict(sorted(counts.items()))
+
+    @property
+    def alerts_failed(self) -> list[tuple[AlertEvent, str]]:
+        return self.delivery.failed if self.delivery else []
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.failures or self.alerts_failed or self.state_error)
+
+    @property
+    def status(self) -> str:
+        if self.incomplete:
+            return "incomplete"
+        return "violations" if self.violating else "compliant"
+
+    @property
+    def exit_code(self) -> int:
+        return {"incomplete": EXIT_INCOMPLETE, "violations": EXIT_VIOLATIONS}.get(self.status, EXIT_COMPLIANT)
+
+
+def _is_new(app: Application, state: ScanState) -> bool:
+    # Only scopes listed by an earlier scan can have "new" applications: a first scan is a baseline.
+    seen = state.scopes.get(app.scope)
+    return seen is not None and app.application_id not in seen
+
+
+def run_scan(
+    inventory: Inventory,
+    allow: list[AllowEntry],
+    state_uri: str | None = None,
+    sink: PagerDutySink | None = None,
+    now: dt.datetime | None = None,
+    retrigger_after: dt.timedelta = dt.timedelta(hours=24),
+) -> ScanReport:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    today = now.date()
+    state = load_state(state_uri)
+
+    assessments: list[Assessment] = []
+    not_applicable: list[Application] = []
+    for app in inventory.applications:
+        if app.type.upper() != "SPARK":
+            not_applicable.append(app)
+            continue
+        assessments.append(assess(app, evaluate(app), allow, today, _is_new(app, state)))
+
+    report = ScanReport(
+        assessments,
+        list(inventory.failures),
+        not_applicable,
+        first_scan=not state.exists,
+        expired_allow=expired(allow, today),
+        api_calls=dict(inventory.api_calls),
+    )
+
+    if sink is not None:
+        events = plan(assessments, report.failures, inventory.scanned_scopes, state.open_alerts, now, retrigger_after)
+        report.delivery = sink.send(events)
+        for event in report.delivery.delivered:
+            if event.action == "trigger" and event.record is not None:
+                state.open_alerts[event.dedup_key] = event.record
+            elif event.action == "resolve":
+                state.open_alerts.pop(event.dedup_key, None)
+
+    by_scope: dict[str, list[str]] = {scope: [] for scope in inventory.scanned_scopes}
+    for app in inventory.applications:
+        if app.scope in by_scope:
+            by_scope[app.scope].append(app.application_id)
+    # An application that could not be read is still known to exist: keep it from looking new later.
+    for failure in inventory.failures:
+        scope = f"{failure.account_id}/{failure.region}"
+        if failure.application_id and scope in by_scope:
+            by_scope[scope].append(failure.application_id)
+    state.scopes.update(by_scope)
+
+    if state_uri:
+        from emrs_observe.compliance.state import StateError
+
+        try:
+            save_state(state_uri, state)
+        except StateError as exc:
+            report.state_error = str(exc)
+    return report

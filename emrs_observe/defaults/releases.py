@@ -1,0 +1,71 @@
+"""The table of EMR releases (`releases.json`, kept in the package): Spark, Scala and Java per label."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+
+class UnsupportedReleaseError(ValueError):
+    """A release label that is not in the table, or that the plugin cannot serve; says which are."""
+
+
+@dataclass(frozen=True)
+class Release:
+    label: str
+    spark: str  # full version, e.g. "3.5.1"
+    scala: str  # full version, e.g. "2.12.17"
+    java: str
+    sources: tuple[str, ...]
+    unsupported: str | None = None
+
+    @property
+    def spark_minor(self) -> str:
+        return ".".join(self.spark.split(".")[:2])
+
+    @property
+    def scala_binary(self) -> str:
+        return ".".join(self.scala.split(".")[:2])
+
+
+def _row(raw: dict[str, Any]) -> Release:
+    return Release(
+        label=str(raw["release_label"]),
+        spark=str(raw["spark"]),
+        scala=str(raw["scala"]),
+        java=str(raw["java"]),
+        sources=tuple(str(s) for s in raw["sources"]),
+        unsupported=raw.get("unsupported"),
+    )
+
+
+@lru_cache(maxsize=1)
+def all_releases() -> dict[str, Release]:
+    text = resources.files("emrs_observe.defaults").joinpath("releases.json").read_text("utf-8")
+    return {row.label: row for row in (_row(r) for r in json.loads(text)["releases"])}
+
+
+def supported_labels() -> list[str]:
+    return [label for label, row in all_releases().items() if row.unsupported is None]
+
+
+def find(label: str) -> Release | None:
+    """The table row for `label`, supported or not; None when the label is not in the table."""
+    return all_releases().get(label)
+
+
+def lookup(label: str) -> Release:
+    """The row for a release the renderer can serve, or UnsupportedReleaseError saying why not."""
+    row = find(label)
+    supported = ", ".join(supported_labels())
+    if row is None:
+        raise UnsupportedReleaseError(
+            f"release label {label!r} is not in emrs-observe's table of EMR releases; "
+            f"supported: {supported}. If AWS has published it, add a row to emrs_observe/defaults/releases.json."
+        )
+    if row.unsupported:
+        raise UnsupportedReleaseError(f"release label {label!r} is not supported: {row.unsupported}")
+    return row

@@ -1,0 +1,139 @@
+"""The compliant spark-defaults for one EMR release: pure, no I/O.
+
+What it writes is exactly what the scanner's rules accept (both use `contract.py`); the tests run
+every supported release through the rules to keep it so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from emrs_observe.defaults import contract as c
+from emrs_observe.defaults.releases import Release, lookup
+from emrs_observe.defaults.spline import SplineBundle, is_valid_version, major
+
+
+class RenderError(ValueError):
+    """An option the renderer cannot turn into a working configuration; names the option."""
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    release_label: str
+    plugin_jar: str
+    lineage_location: str
+    vault_addr: str
+    vault_role: str | None = None
+    vault_auth_method: str = "aws"
+    vault_namespace: str | None = None
+    vault_kv_mount: str = "secret"
+    vault_secret_path: str = "emrs-observe/datadog"
+    vault_secret_field: str = "api_key"
+    datadog_site: str = "datadoghq.com"
+    tags: tuple[tuple[str, str], ...] = ()
+    fail_on_error: bool = False
+    spline_version: str = c.DEFAULT_SPLINE_VERSION
+    spline_jar: str | None = None  # s3://…/<bundle>.jar, or s3://…/ (folder: the file name is added)
+    spline_from_maven: bool = False  # spark.jars.packages: needs a route to Maven Central
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+_TAG_PART = re.compile(r"^[A-Za-z0-9_.\-/@]+$")
+
+
+def spline_bundle(release: Release, version: str) -> SplineBundle:
+    if not is_valid_version(version):
+        raise RenderError(f"--spline-version {version!r} is not a version such as 2.2.3")
+    if release.spark_minor == "3.5" and (major(version) or 0) < 2:
+        raise RenderError(f"--spline-version {version}: the Spark 3.5 bundle exists only from Spline 2.0")
+    return SplineBundle(release.spark_minor, release.scala_binary, version)
+
+
+def parse_tags(values: list[str] | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """`team=data` (or `team:data`) pairs; the plugin's format is comma-separated key:value."""
+    pairs: list[tuple[str, str]] = []
+    for raw in values:
+        key, sep, value = raw.replace(":", "=", 1).partition("=")
+        if not sep or not _TAG_PART.match(key) or not _TAG_PART.match(value):
+            raise RenderError(
+                f"--tags {raw!r} is not key=value (letters, digits and _ . - / @ only; no commas or colons)"
+            )
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
+def _check_request(req: RenderRequest) -> None:
+    name = req.plugin_jar.rstrip("/").rsplit("/", 1)[-1]
+    if not c.PLUGIN_JAR_NAME.match(name):
+        raise RenderError(
+            f"--plugin-jar {req.plugin_jar!r}: the file name must look like emrs-observe-plugin-<version>.jar"
+        )
+    if not _S3_URI.match(req.lineage_location):
+        raise RenderError(f"--lineage-location {req.lineage_location!r} is not an s3://bucket/prefix/ URI")
+    if not re.match(r"^https?://[^\s/]+", req.vault_addr):
+        raise RenderError(f"--vault-addr {req.vault_addr!r} is not an http(s):// URL")
+    if req.vault_auth_method not in c.VAULT_AUTH_METHODS:
+        raise RenderError(
+            f"--vault-auth-method {req.vault_auth_method!r} is not one of {', '.join(c.VAULT_AUTH_METHODS)}"
+        )
+    if req.vault_auth_method in c.VAULT_ROLE_METHODS and not req.vault_role:
+        raise RenderError(f"--vault-role is required with --vault-auth-method {req.vault_auth_method}")
+    if req.spline_jar and req.spline_from_maven:
+        raise RenderError("give either --spline-jar or --spline-from-maven, not both")
+
+
+def _spline_jar_uri(req: RenderRequest, bundle: SplineBundle) -> str | None:
+    if req.spline_jar is None:
+        if req.spline_from_maven:
+            return None
+        raise RenderError(
+            "EMR Serverless applications usually have no route to Maven Central: copy "
+            f"{bundle.maven_path} (Maven coordinates {bundle.coordinates}) to S3 and pass "
+            "--spline-jar s3://…/" + bundle.file_name + ", or pass --spline-from-maven if the "
+            "application's network can reach Maven Central"
+        )
+    uri = req.spline_jar
+    if uri.endswith("/"):
+        return uri + bundle.file_name
+    name = uri.rsplit("/", 1)[-1]
+    if name != bundle.file_name:
+        raise RenderError(
+            f"--spline-jar {uri!r}: {req.release_label} needs {bundle.file_name} "
+            f"(Spark {bundle.spark}, Scala {bundle.scala}); the file name says otherwise"
+        )
+    return uri
+
+
+def render_properties(req: RenderRequest) -> dict[str, str]:
+    """The spark-defaults classification's properties, sorted by key."""
+    release = lookup(req.release_label)
+    _check_request(req)
+    bundle = spline_bundle(release, req.spline_version)
+    spline_jar = _spline_jar_uri(req, bundle)
+    location = req.lineage_location if req.lineage_location.endswith("/") else req.lineage_location + "/"
+
+    props: dict[str, str] = dict(req.extra)
+    props[c.SPARK_PLUGINS] = c.PLUGIN_CLASS
+    props[c.SPARK_JARS] = ",".join(j for j in (req.plugin_jar, spline_jar) if j)
+    if spline_jar is None:
+        props[c.SPARK_JARS_PACKAGES] = bundle.coordinates
+    props[c.SPARK_QUERY_LISTENERS] = c.SPLINE_LISTENER_CLASS
+    props[c.SPLINE_DISPATCHER] = c.DISPATCHER_NAME
+    props[c.SPLINE_DISPATCHER_CLASS] = c.DISPATCHER_CLASS
+    props[c.SPLINE_DISPATCHER_LOCATION] = location
+    props[c.VAULT_ADDR] = req.vault_addr
+    props[c.VAULT_AUTH_METHOD] = req.vault_auth_method
+    if req.vault_role:
+        props[c.VAULT_AUTH_ROLE] = req.vault_role
+    if req.vault_namespace:
+        props[c.VAULT_NAMESPACE] = req.vault_namespace
+    props[c.VAULT_KV_MOUNT] = req.vault_kv_mount
+    props[c.VAULT_SECRET_PATH] = req.vault_secret_path
+    props[c.VAULT_SECRET_FIELD] = req.vault_secret_field
+    props[c.DATADOG_SITE] = req.datadog_site
+    if req.tags:
+        props[c.TAGS] = ",".join(f"{k}:{v}" for k, v in req.tags)
+    props[c.FAIL_ON_ERROR] = "true" if req.fail_on_error else "false"
+    return dict(sorted(props.items()))
