@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -29,6 +29,7 @@ class ObjectRef:
     uri: str
     key: str
     size: int
+    modified: float = 0.0
 
 
 def is_s3(uri: str) -> bool:
@@ -42,7 +43,7 @@ def split_s3(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-@lru_cache(maxsize=None)
+@cache
 def s3_client() -> Any:
     import boto3
     from botocore.config import Config
@@ -58,35 +59,71 @@ def _local_path(uri: str) -> Path:
     return Path(uri)
 
 
-def list_objects(root: str) -> Iterator[ObjectRef]:
-    """Every object below `root` (a folder, a single file, or an S3 prefix), in key order."""
+def list_objects(root: str, start_after: str | None = None) -> Iterator[ObjectRef]:
+    """Every object below `root` (a folder, a single file, or an S3 prefix), in key order.
+
+    `start_after` (a key relative to `root`) skips every key that sorts before or at it; on S3 the
+    listing itself starts there, so old date partitions cost nothing.
+    """
     if is_s3(root):
-        yield from _list_s3(root)
+        yield from _list_s3(root, start_after)
         return
     base = _local_path(root)
     if base.is_file():
-        yield ObjectRef(str(base), base.name, base.stat().st_size)
+        stat = base.stat()
+        yield ObjectRef(str(base), base.name, stat.st_size, stat.st_mtime)
         return
     if not base.is_dir():
         raise StorageError(f"source {root} does not exist")
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
-        yield ObjectRef(str(path), path.relative_to(base).as_posix(), path.stat().st_size)
+        key = path.relative_to(base).as_posix()
+        if start_after is not None and key <= start_after:
+            continue
+        stat = path.stat()
+        yield ObjectRef(str(path), key, stat.st_size, stat.st_mtime)
 
 
-def _list_s3(root: str) -> Iterator[ObjectRef]:
+def first_key(root: str) -> str | None:
+    """The first key below `root` (relative), cheaply: one request on S3, one directory read locally."""
+    if is_s3(root):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        bucket, prefix = split_s3(root)
+        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        try:
+            page = s3_client().list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot list {root}: {exc}") from None
+        contents = page.get("Contents") or []
+        return str(contents[0]["Key"])[len(prefix):] if contents else None
+    base = _local_path(root)
+    if not base.is_dir():
+        return None
+    names = sorted(p.name for p in base.iterdir())
+    return names[0] if names else None
+
+
+def _list_s3(root: str, start_after: str | None) -> Iterator[ObjectRef]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     bucket, prefix = split_s3(root)
     scheme = urlparse(root).scheme
     paginator = s3_client().get_paginator("list_objects_v2")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if start_after:
+        kwargs["StartAfter"] = prefix + start_after
     try:
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for page in paginator.paginate(**kwargs):
             for item in page.get("Contents", []):
                 key = item["Key"]
                 if key.endswith("/"):
                     continue
                 relative = key[len(prefix) :].lstrip("/") if prefix else key
-                yield ObjectRef(f"{scheme}://{bucket}/{key}", relative, int(item.get("Size", 0)))
+                modified = item.get("LastModified")
+                yield ObjectRef(f"{scheme}://{bucket}/{key}", relative, int(item.get("Size", 0)),
+                                modified.timestamp() if modified else 0.0)
     except (ClientError, BotoCoreError) as exc:
         raise StorageError(f"cannot list {root}: {exc}") from None
 

@@ -1,0 +1,1 @@
+"""The scheduled lineage processor: source objects → engine → sink, with a checkpoint."""

@@ -1,0 +1,230 @@
+"""Producer-API (v1.1/v1.2) and internal-model JSON documents → the in-memory model.
+
+The two JSON dialects differ only in how they reference attributes and expressions:
+`{"__attrId": "attr-1"}` / `{"__exprId": "expr-1"}` in the producer API, `{"id": "attr-1"}` in the
+internal model (resolved against the plan's attribute and expression tables). Everything else is
+shared, so one converter serves both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emrs_observe.spline.model import (
+    Attribute,
+    ExecutionEvent,
+    ExecutionPlan,
+    Expression,
+    Operation,
+    OperationKind,
+    Ref,
+)
+
+
+class PlanError(ValueError):
+    """The document is a plan but not a consistent one (missing parts, dangling references)."""
+
+
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PlanError(f"{what} must be a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PlanError(f"{what} must be a JSON array, found {type(value).__name__}")
+    return value
+
+
+def _str(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise PlanError(f"{what} is missing or not a string")
+    return value
+
+
+class _Refs:
+    """Turns reference objects of either dialect into `Ref`, checking that each target exists."""
+
+    def __init__(self, attr_ids: set[str], expr_ids: set[str]) -> None:
+        self.attr_ids = attr_ids
+        self.expr_ids = expr_ids
+
+    def ref(self, raw: Any, where: str) -> Ref:
+        if isinstance(raw, dict):
+            if "__attrId" in raw:
+                return self._checked(Ref("attr", str(raw["__attrId"])), where)
+            if "__exprId" in raw:
+                return self._checked(Ref("expr", str(raw["__exprId"])), where)
+            if "id" in raw:
+                ident = str(raw["id"])
+                if ident in self.attr_ids:
+                    return Ref("attr", ident)
+                if ident in self.expr_ids:
+                    return Ref("expr", ident)
+                raise PlanError(f"{where} references {ident!r}, which is neither an attribute nor an expression")
+        raise PlanError(f"{where} has a malformed reference {raw!r}")
+
+    def _checked(self, ref: Ref, where: str) -> Ref:
+        known = self.attr_ids if ref.kind == "attr" else self.expr_ids
+        if ref.id not in known:
+            noun = "attribute" if ref.kind == "attr" else "expression"
+            raise PlanError(f"{where} references {noun} {ref.id!r}, which the plan does not define")
+        return ref
+
+    def is_ref(self, raw: dict[str, Any]) -> bool:
+        if "__attrId" in raw or "__exprId" in raw:
+            return True
+        keys = raw.keys() - {"_typeHint"}
+        return keys == {"id"} and (raw["id"] in self.attr_ids or raw["id"] in self.expr_ids)
+
+    def params(self, raw: Any, where: str) -> Any:
+        """Parameters with every embedded reference replaced by a `Ref`."""
+        if isinstance(raw, dict):
+            if self.is_ref(raw):
+                return self.ref(raw, where)
+            return {key: self.params(value, where) for key, value in raw.items()}
+        if isinstance(raw, list):
+            return [self.params(value, where) for value in raw]
+        return raw
+
+
+def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for item in extra_info.get("dataTypes") or []:
+        if isinstance(item, dict) and "id" in item:
+            name = item.get("name")
+            if not name and item.get("_typeHint") == "dt.Array":
+                name = "array"
+            elif not name and item.get("_typeHint") == "dt.Struct":
+                name = "struct"
+            names[str(item["id"])] = str(name or "unknown")
+    return names
+
+
+def parse_plan(doc: Any) -> ExecutionPlan:
+    plan = _obj(doc, "execution plan")
+    plan_id = _str(plan.get("id"), "execution plan id")
+    operations = _obj(plan.get("operations"), f"plan {plan_id}: operations")
+    extra_info = plan.get("extraInfo") or {}
+    type_names = _data_type_names(extra_info if isinstance(extra_info, dict) else {})
+
+    raw_attrs = _list(plan.get("attributes"), f"plan {plan_id}: attributes")
+    raw_exprs = _obj(plan.get("expressions") or {}, f"plan {plan_id}: expressions")
+    raw_functions = _list(raw_exprs.get("functions"), f"plan {plan_id}: expressions.functions")
+    raw_constants = _list(raw_exprs.get("constants"), f"plan {plan_id}: expressions.constants")
+
+    attr_ids = {_str(_obj(a, f"plan {plan_id}: attribute").get("id"), f"plan {plan_id}: attribute id")
+                for a in raw_attrs}
+    expr_ids = {_str(_obj(e, f"plan {plan_id}: expression").get("id"), f"plan {plan_id}: expression id")
+                for e in (*raw_functions, *raw_constants)}
+    refs = _Refs(attr_ids, expr_ids)
+
+    attributes: dict[str, Attribute] = {}
+    for raw in raw_attrs:
+        ident = raw["id"]
+        where = f"plan {plan_id}: attribute {ident}"
+        extra = raw.get("extra") or {}
+        attributes[ident] = Attribute(
+            id=ident,
+            name=str(raw.get("name") or ident),
+            child_refs=tuple(refs.ref(r, where) for r in _list(raw.get("childRefs"), where)),
+            data_type=type_names.get(str(raw.get("dataType")), raw.get("dataType")),
+            synthetic=str(extra.get("synthetic", "")).lower() == "true",
+        )
+
+    expressions: dict[str, Expression] = {}
+    for raw, literal in [(f, False) for f in raw_functions] + [(c, True) for c in raw_constants]:
+        ident = raw["id"]
+        where = f"plan {plan_id}: expression {ident}"
+        extra = raw.get("extra") or {}
+        expressions[ident] = Expression(
+            id=ident,
+            name=str(raw.get("name") or extra.get("simpleClassName") or "literal"),
+            class_name=str(extra.get("simpleClassName") or raw.get("name") or ("Literal" if literal else "")),
+            child_refs=tuple(refs.ref(r, where) for r in _list(raw.get("childRefs"), where)),
+            params=refs.params(raw.get("params") or {}, where),
+            is_literal=literal,
+            value=raw.get("value"),
+            synthetic=str(extra.get("synthetic", "")).lower() == "true",
+        )
+
+    ops: dict[str, Operation] = {}
+    write_raw = _obj(operations.get("write"), f"plan {plan_id}: operations.write")
+    write = _operation(write_raw, "write", plan_id, refs)
+    ops[write.id] = write
+    for raw in _list(operations.get("reads"), f"plan {plan_id}: operations.reads"):
+        op = _operation(_obj(raw, f"plan {plan_id}: read operation"), "read", plan_id, refs)
+        ops[op.id] = op
+    for raw in _list(operations.get("other"), f"plan {plan_id}: operations.other"):
+        op = _operation(_obj(raw, f"plan {plan_id}: operation"), "other", plan_id, refs)
+        ops[op.id] = op
+
+    for op in ops.values():
+        for child in op.child_ids:
+            if child not in ops:
+                raise PlanError(
+                    f"plan {plan_id}: operation {op.id} has child {child!r}, which the plan does not define"
+                )
+        for attr in op.output:
+            if attr not in attributes:
+                raise PlanError(f"plan {plan_id}: operation {op.id} outputs attribute {attr!r}, "
+                                "which the plan does not define")
+
+    system = plan.get("systemInfo") or {}
+    agent = plan.get("agentInfo") or {}
+    return ExecutionPlan(
+        id=plan_id,
+        name=str(plan.get("name") or ""),
+        write=write,
+        operations=ops,
+        attributes=attributes,
+        expressions=expressions,
+        system=str(system.get("name") or ""),
+        system_version=str(system.get("version") or ""),
+        agent_version=str(agent.get("version") or ""),
+        extra_info=extra_info if isinstance(extra_info, dict) else {},
+    )
+
+
+def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
+    ident = _str(raw.get("id"), f"plan {plan_id}: {kind} operation id")
+    where = f"plan {plan_id}: operation {ident}"
+    child_ids = raw.get("childIds")
+    if child_ids is None and "childId" in raw:  # producer API v1.0 wrote a single child
+        child_ids = [raw["childId"]]
+    params = raw.get("params") or {}
+    extra = raw.get("extra") or {}
+    if kind == "write" and not raw.get("outputSource"):
+        raise PlanError(f"{where}: the write operation has no outputSource")
+    return Operation(
+        id=ident,
+        name=str(raw.get("name") or raw.get("_typeHint") or kind),
+        kind=kind,
+        child_ids=tuple(str(c) for c in _list(child_ids, f"{where}: childIds")),
+        output=tuple(str(a) for a in _list(raw.get("output"), f"{where}: output")),
+        params=refs.params(params, where) if isinstance(params, dict) else {},
+        extra=extra if isinstance(extra, dict) else {},
+        input_sources=tuple(str(s) for s in _list(raw.get("inputSources"), f"{where}: inputSources")),
+        output_source=str(raw["outputSource"]) if raw.get("outputSource") else None,
+        append=bool(raw.get("append", False)),
+    )
+
+
+def parse_event(doc: Any) -> ExecutionEvent:
+    event = _obj(doc, "execution event")
+    plan_id = _str(event.get("planId"), "execution event planId")
+    timestamp = event.get("timestamp")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise PlanError(f"execution event for plan {plan_id}: timestamp is missing or not an integer")
+    duration = event.get("durationNs")
+    extra = event.get("extra") or {}
+    return ExecutionEvent(
+        plan_id=plan_id,
+        timestamp_ms=timestamp,
+        duration_ns=duration if isinstance(duration, int) else None,
+        error=event.get("error"),
+        extra=extra if isinstance(extra, dict) else {},
+    )
