@@ -163,7 +163,8 @@ def _vault(ctx: Context) -> list[str]:
         messages.append(f"{c.VAULT_ADDR} is {'missing' if not addr else 'not an http(s):// URL'}. Fix: set it")
     method = p.get(c.VAULT_AUTH_METHOD, "")
     if method not in c.VAULT_AUTH_METHODS:
-        what = "missing" if not method else f"{method!r}, not one of {', '.join(c.VAULT_AUTH_METHODS)}"
+        # The value is not repeated: whatever was typed there might be a secret.
+        what = "missing" if not method else f"not one of {', '.join(c.VAULT_AUTH_METHODS)}"
         messages.append(f"{c.VAULT_AUTH_METHOD} is {what}. Fix: set it (aws on EMR Serverless)")
     if method in c.VAULT_ROLE_METHODS and not p.get(c.VAULT_AUTH_ROLE, "").strip():
         messages.append(f"{c.VAULT_AUTH_ROLE} is missing; {method} login needs a role. Fix: set it")

@@ -1,0 +1,154 @@
+"""Fixtures for the scanner: an EMR Serverless estate on the moto server, the fault proxy, PagerDuty."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from emrs_observe.defaults.render import RenderRequest, render_properties
+from tests.compliance.aws_proxy import AwsFaultProxy
+from tests.servers.pagerduty import PagerDutyReceiver
+
+ROUTING_KEY = "R0UT1NGKEYdoNotLeak0000000000042"
+_ACCOUNTS = itertools.count(random.Random().randrange(10**10, 9 * 10**10) * 100)
+
+
+def new_account() -> str:
+    """A fresh 12-digit account id: moto keeps one backend per account, so tests never collide."""
+    return f"{next(_ACCOUNTS):012d}"[-12:]
+
+
+def role_arn(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/emrs-observe-scanner"
+
+
+def compliant_props(release: str = "emr-7.2.0", **overrides: str) -> dict[str, str]:
+    props = render_properties(
+        RenderRequest(
+            release_label=release,
+            plugin_jar="s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar",
+            lineage_location="s3://lineage-bucket/spline/",
+            vault_addr="https://vault.example.com:8200",
+            vault_role="emr-serverless",
+            tags=(("team", "data"),),
+            spline_jar="s3://artifacts/jars/",
+        )
+    )
+    props.update(overrides)
+    return props
+
+
+def spark_defaults(props: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"classification": "spark-defaults", "properties": props}]
+
+
+class Estate:
+    """Creates applications in moto through boto3 and sets what moto drops (runtimeConfiguration)."""
+
+    def __init__(self, moto_url: str) -> None:
+        self.moto_url = moto_url
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, account: str, region: str) -> Any:
+        import boto3
+
+        if (account, region) not in self._clients:
+            sts = boto3.client("sts", endpoint_url=self.moto_url, region_name=region)
+            creds = sts.assume_role(RoleArn=role_arn(account), RoleSessionName="estate-setup")["Credentials"]
+            self._clients[(account, region)] = boto3.client(
+                "emr-serverless",
+                endpoint_url=self.moto_url,
+                region_name=region,
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+        return self._clients[(account, region)]
+
+    def create(
+        self,
+        account: str,
+        region: str,
+        name: str,
+        runtime: Any = None,
+        release: str = "emr-7.2.0",
+        app_type: str = "SPARK",
+    ) -> str:
+        app_id: str = self.client(account, region).create_application(
+            name=name, releaseLabel=release, type=app_type
+        )["applicationId"]
+        if runtime is not None:
+            self.set_runtime(account, region, app_id, runtime)
+        return app_id
+
+    def set_runtime(self, account: str, region: str, app_id: str, runtime: Any) -> None:
+        from moto.backends import get_backend
+
+        get_backend("emr-serverless")[account][region].applications[app_id].runtime_configuration = runtime
+
+
+@pytest.fixture
+def estate(aws_env: str) -> Estate:
+    return Estate(aws_env)
+
+
+@pytest.fixture
+def aws_proxy(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFaultProxy]:
+    proxy = AwsFaultProxy(aws_env).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)  # the scanner goes through the proxy
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def pagerduty(monkeypatch: pytest.MonkeyPatch) -> Iterator[PagerDutyReceiver]:
+    receiver = PagerDutyReceiver().start()
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_URL", receiver.url)
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+def run_cli(*args: str) -> Result:
+    from emrs_observe.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def scan_json(*scan_args: str, config: Path | None = None) -> tuple[int, dict[str, Any], str]:
+    """Runs `compliance scan --format json`; returns exit code, the parsed report and all output."""
+    head = ["--config", str(config)] if config else []
+    result = run_cli(*head, "compliance", "scan", "--format", "json", *scan_args)
+    return result.exit_code, json.loads(result.stdout), result.output
+
+
+def write_inventory(path: Path, docs: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps([{"application": d} for d in docs]))
+    return path
+
+
+def app_doc(
+    runtime: Any, app_id: str = "00fabc123", account: str = "111111111111", region: str = "eu-west-1",
+    release: str = "emr-7.2.0", name: str = "job",
+) -> dict[str, Any]:
+    return {
+        "applicationId": app_id,
+        "name": name,
+        "arn": f"arn:aws:emr-serverless:{region}:{account}:/applications/{app_id}",
+        "releaseLabel": release,
+        "type": "Spark",
+        "state": "CREATED",
+        "createdAt": "2026-01-02T03:04:05+00:00",
+        "runtimeConfiguration": runtime,
+    }

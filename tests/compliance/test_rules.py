@@ -1,0 +1,166 @@
+"""The rules over one application's spark-defaults (pure: no servers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emrs_observe.compliance.model import Application, Severity
+from emrs_observe.compliance.rules import evaluate, rule_ids
+from tests.compliance.conftest import compliant_props, spark_defaults
+
+
+def app(runtime: Any, release: str = "emr-7.2.0", app_type: str = "Spark") -> Application:
+    return Application("111111111111", "eu-west-1", "00f1", "job", "arn:x", release, app_type, "CREATED", None, runtime)
+
+
+def failing(props: dict[str, str], release: str = "emr-7.2.0") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in evaluate(app(spark_defaults(props), release)):
+        out.setdefault(f.rule_id, []).append(f.message)
+    return out
+
+
+def without(props: dict[str, str], *keys: str) -> dict[str, str]:
+    return {k: v for k, v in props.items() if k not in keys}
+
+
+def test_rendered_defaults_pass_every_rule() -> None:
+    assert failing(compliant_props()) == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"spark.plugins": "com.other.Plugin"}, "plugin-registered"),
+        ({"spark.jars": "s3://a/other.jar,s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"}, "plugin-jar"),
+        ({"spark.sql.queryExecutionListeners": "com.other.Listener"}, "spline-listener"),
+        ({"spark.spline.lineageDispatcher": "http"}, "lineage-dispatcher"),
+        ({"spark.spline.lineageDispatcher.emrs.location": "/tmp/lineage"}, "lineage-dispatcher"),
+        ({"spark.spline.lineageDispatcher.emrs.className": "x.Y"}, "lineage-dispatcher"),
+        ({"spark.emrs.observe.vault.authMethod": "ldap"}, "vault-settings"),
+        ({"spark.emrs.observe.vault.addr": "vault:8200"}, "vault-settings"),
+    ],
+)
+def test_each_broken_setting_fails_its_rule_only(change: dict[str, str], rule: str) -> None:
+    assert set(failing(compliant_props(**change))) == {rule}
+
+
+def test_missing_vault_role_and_secret_path_are_reported() -> None:
+    props = without(compliant_props(), "spark.emrs.observe.vault.authRole", "spark.emrs.observe.vault.secretPath")
+    messages = failing(props)["vault-settings"]
+    assert any("authRole" in m for m in messages) and any("secretPath" in m for m in messages)
+
+
+def test_token_auth_needs_no_role() -> None:
+    props = without(compliant_props(), "spark.emrs.observe.vault.authRole")
+    props["spark.emrs.observe.vault.authMethod"] = "token"
+    assert failing(props) == {}
+
+
+def test_bundle_for_the_wrong_spark_is_reported_with_the_right_one() -> None:
+    jars = "s3://a/emrs-observe-plugin-0.1.0.jar,s3://a/spark-3.3-spline-agent-bundle_2.12-2.2.3.jar"
+    messages = failing(compliant_props(**{"spark.jars": jars}))["spline-bundle"]
+    assert "Spark 3.3" in messages[0] and "spark-3.5-spline-agent-bundle_2.12" in messages[0]
+
+
+def test_bundle_checks_follow_the_release() -> None:
+    jars = "s3://a/emrs-observe-plugin-0.1.0.jar,s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"
+    assert "spline-bundle" in failing(compliant_props(**{"spark.jars": jars}), release="emr-6.10.0")
+    assert failing(compliant_props("emr-6.10.0"), release="emr-6.10.0") == {}
+
+
+def test_no_bundle_several_bundles_and_old_spline_on_35() -> None:
+    plugin = "s3://a/emrs-observe-plugin-0.1.0.jar"
+    assert "no Spline agent bundle" in failing(compliant_props(**{"spark.jars": plugin}))["spline-bundle"][0]
+    two = compliant_props(**{"spark.jars.packages": "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.12:2.3.0"})
+    assert "different Spline agent bundles" in failing(two)["spline-bundle"][0]
+    old = compliant_props(**{"spark.jars": plugin + ",s3://a/spark-3.5-spline-agent-bundle_2.12-1.2.0.jar"})
+    assert "Spline 2.x" in failing(old)["spline-bundle"][0]
+
+
+def test_bundle_from_maven_packages_is_accepted() -> None:
+    props = compliant_props(**{"spark.jars": "s3://a/emrs-observe-plugin-0.1.0.jar"})
+    props["spark.jars.packages"] = "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.12:2.3.0"
+    assert failing(props) == {}
+
+
+def test_composite_dispatcher_including_ours_is_accepted() -> None:
+    props = compliant_props(**{"spark.spline.lineageDispatcher": "composite"})
+    props["spark.spline.lineageDispatcher.composite.dispatchers"] = "emrs,http"
+    assert failing(props) == {}
+
+
+SECRETS = {
+    "spark.emr-serverless.driverEnv.DD_API_KEY": "0123456789abcdef0123456789abcdef",
+    "spark.emrs.observe.vault.token": "hvs.CAESIJlU9ZBWtXr2eOz3z0d0nOtr",
+    "spark.hadoop.fs.s3a.secret.key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "spark.executorEnv.DB_URL": "jdbc:postgresql://db:5432/x?user=app&password=Hunter2Hunter2",
+    "spark.emrs.observe.datadog.key": "datadog key is 0123456789abcdef0123456789abcdee",
+}
+
+
+@pytest.mark.parametrize("key", sorted(SECRETS))
+def test_a_secret_in_plain_configuration_is_critical_and_never_repeated(key: str) -> None:
+    findings = [f for f in evaluate(app(spark_defaults(compliant_props(**{key: SECRETS[key]}))))]
+    secret = [f for f in findings if f.rule_id == "no-plaintext-secret"]
+    assert [f.severity for f in secret] == [Severity.CRITICAL]
+    assert key in secret[0].message
+    assert all(SECRETS[key] not in f.message for f in findings)
+
+
+def test_the_applications_own_redaction_regex_counts_too() -> None:
+    props = compliant_props(**{"spark.redaction.regex": "(?i)secret|mycompanyval", "spark.x.mycompanyval": "v"})
+    assert "no-plaintext-secret" in failing(props)
+
+
+def test_our_own_keys_naming_where_the_secret_lives_are_not_secrets() -> None:
+    props = compliant_props()
+    assert "spark.emrs.observe.vault.secretPath" in props and failing(props) == {}
+
+
+def test_plain_http_vault_is_a_warning_not_a_violation() -> None:
+    findings = evaluate(app(spark_defaults(compliant_props(**{"spark.emrs.observe.vault.addr": "http://vault:8200"}))))
+    assert [(f.rule_id, f.severity) for f in findings] == [("vault-tls", Severity.WARNING)]
+
+
+@pytest.mark.parametrize(
+    ("runtime", "fragment"),
+    [
+        ({"classification": "spark-defaults"}, "not a list"),
+        (["spark-defaults"], "not a classification object"),
+        ([{"properties": {}}], "no classification name"),
+        ([{"classification": "spark-defaults", "properties": ["a=b"]}], "not an object"),
+        ([{"classification": "spark-defaults", "properties": {"spark.executor.cores": 4}}], "not a string"),
+        ([{"classification": "spark-defaults", "properties": {" spark.plugins": "x"}}], "spaces around"),
+        (spark_defaults({}) + spark_defaults({}), "more than once"),
+    ],
+)
+def test_unparseable_properties_are_reported_as_such(runtime: Any, fragment: str) -> None:
+    findings = evaluate(app(runtime))
+    unparseable = [f.message for f in findings if f.rule_id == "properties-unparseable"]
+    assert len(unparseable) == 1 and fragment in unparseable[0]
+
+
+def test_no_runtime_configuration_fails_every_wiring_rule() -> None:
+    rules = {f.rule_id for f in evaluate(app(None))}
+    assert rules == {"plugin-registered", "plugin-jar", "spline-listener", "lineage-dispatcher", "spline-bundle",
+                     "vault-settings"}
+
+
+def test_unknown_release_warns_and_unsupported_release_fails() -> None:
+    unknown = evaluate(app(spark_defaults(compliant_props()), release="emr-9.9.0"))
+    assert [(f.rule_id, f.severity) for f in unknown] == [("release-supported", Severity.WARNING)]
+    old = evaluate(app(spark_defaults(compliant_props()), release="emr-6.6.0"))
+    assert ("release-supported", Severity.ERROR) in [(f.rule_id, f.severity) for f in old]
+
+
+def test_hive_applications_are_not_judged() -> None:
+    assert evaluate(app(None, app_type="Hive")) == []
+
+
+def test_rule_ids_are_unique_and_stable() -> None:
+    ids = rule_ids()
+    assert len(ids) == len(set(ids))
+    assert {"plugin-registered", "spline-bundle", "no-plaintext-secret", "properties-unparseable"} <= set(ids)
