@@ -1,0 +1,137 @@
+package emrs.observe.datadog;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Turns one log event into one Datadog intake JSON object, as UTF-8 bytes. The fields that are
+ * the same for every event of this JVM (ddsource, service, hostname, ddtags) are encoded once.
+ * An event over the per-event limit (1 MB at the intake) is cut to fit and marked
+ * {@code "truncated":true}, with its message ending in "…[truncated]".
+ */
+public final class EventEncoder {
+    /** Datadog accepts at most 1 MB per log; stay a little under to be safe with its accounting. */
+    public static final int MAX_EVENT_BYTES = 1_000_000;
+    private static final int INITIAL = 1024;
+    private static final String MARK = "…[truncated]";
+    private static final int MARK_BYTES = MARK.getBytes(StandardCharsets.UTF_8).length;
+
+    private static final byte[] K_TIMESTAMP = "{\"timestamp\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_STATUS = ",\"status\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_MESSAGE = ",\"message\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_LOGGER = ",\"logger\":{\"name\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_THREAD = ",\"thread_name\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_ERROR = ",\"error\":{\"kind\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_ERROR_MESSAGE = ",\"message\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_STACK = ",\"stack\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_MDC = ",\"mdc\":{".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] K_TRUNCATED = ",\"truncated\":true".getBytes(StandardCharsets.US_ASCII);
+
+    private final byte[] constantTail;
+    private final int maxEventBytes;
+    private final ThreadLocal<JsonBytes> buffers = ThreadLocal.withInitial(() -> new JsonBytes(INITIAL));
+
+    public EventEncoder(String source, String service, String hostname, String ddtags) {
+        this(source, service, hostname, ddtags, MAX_EVENT_BYTES);
+    }
+
+    public EventEncoder(String source, String service, String hostname, String ddtags, int maxEventBytes) {
+        JsonBytes tail = new JsonBytes(256);
+        tail.raw(",\"ddsource\":".getBytes(StandardCharsets.US_ASCII)).string(source);
+        tail.raw(",\"service\":".getBytes(StandardCharsets.US_ASCII)).string(service);
+        tail.raw(",\"hostname\":".getBytes(StandardCharsets.US_ASCII)).string(hostname);
+        tail.raw(",\"ddtags\":".getBytes(StandardCharsets.US_ASCII)).string(ddtags);
+        tail.raw('}');
+        this.constantTail = tail.toArray();
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /** Whether the last {@link #encode} on this thread had to truncate. */
+    private final ThreadLocal<boolean[]> lastTruncated = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    public boolean lastWasTruncated() {
+        return lastTruncated.get()[0];
+    }
+
+    /**
+     * Encodes one event. {@code context} (log4j's MDC, where Spark puts the task name) may be
+     * null or empty.
+     */
+    public byte[] encode(long timeMillis, String status, String logger, String thread, CharSequence message,
+            Throwable thrown, Map<String, String> context) {
+        JsonBytes out = buffers.get();
+        String stack = thrown == null ? null : stackTrace(thrown);
+        write(out, timeMillis, status, logger, thread, message, thrown, stack, context, Integer.MAX_VALUE,
+                Integer.MAX_VALUE);
+        boolean truncated = out.size() > maxEventBytes;
+        lastTruncated.get()[0] = truncated;
+        if (truncated) {
+            // Measure everything but the message and the stack, then share what is left.
+            write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context, 0, 0);
+            int room = maxEventBytes - out.size() - K_TRUNCATED.length - 64;
+            int stackRoom = stack == null ? 0 : Math.min(room / 4, stack.length() * 3 + 2);
+            int messageRoom = room - stackRoom;
+            write(out, timeMillis, status, logger, thread, message, thrown, stack, context, messageRoom, stackRoom);
+        }
+        byte[] bytes = out.toArray();
+        out.shrinkTo(INITIAL * 64);
+        return bytes;
+    }
+
+    private void write(JsonBytes out, long timeMillis, String status, String logger, String thread,
+            CharSequence message, Throwable thrown, String stack, Map<String, String> context, int messageRoom,
+            int stackRoom) {
+        boolean capped = messageRoom != Integer.MAX_VALUE;
+        out.reset();
+        out.raw(K_TIMESTAMP).number(timeMillis);
+        out.raw(K_STATUS).string(status);
+        out.raw(K_MESSAGE);
+        if (capped) {
+            out.raw('"');
+            if (!out.body(message == null ? "" : message, Math.max(0, messageRoom - MARK_BYTES - 2))) {
+                out.body(MARK, MARK_BYTES);
+            }
+            out.raw('"');
+        } else {
+            out.string(message == null ? "" : message);
+        }
+        out.raw(K_LOGGER).string(logger == null ? "" : logger);
+        out.raw(K_THREAD).string(thread == null ? "" : thread).raw('}');
+        if (thrown != null) {
+            out.raw(K_ERROR).string(thrown.getClass().getName());
+            String m = thrown.getMessage();
+            if (m != null) {
+                out.raw(K_ERROR_MESSAGE).string(m, capped ? 4096 : Integer.MAX_VALUE);
+            }
+            out.raw(K_STACK).string(stack, capped ? stackRoom : Integer.MAX_VALUE);
+            out.raw('}');
+        }
+        if (context != null && !context.isEmpty()) {
+            out.raw(K_MDC);
+            boolean first = true;
+            for (Map.Entry<String, String> e : context.entrySet()) {
+                if (!first) {
+                    out.raw(',');
+                }
+                first = false;
+                out.string(e.getKey()).raw(':').string(e.getValue() == null ? "" : e.getValue(),
+                        capped ? 1024 : Integer.MAX_VALUE);
+            }
+            out.raw('}');
+        }
+        if (capped) {
+            out.raw(K_TRUNCATED);
+        }
+        out.raw(constantTail);
+    }
+
+    static String stackTrace(Throwable t) {
+        StringWriter sw = new StringWriter(1024);
+        try (PrintWriter pw = new PrintWriter(sw)) {
+            t.printStackTrace(pw);
+        }
+        return sw.toString();
+    }
+}

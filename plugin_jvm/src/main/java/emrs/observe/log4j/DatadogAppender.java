@@ -1,0 +1,72 @@
+package emrs.observe.log4j;
+
+import emrs.observe.runtime.LogPipeline;
+import java.io.Serializable;
+import java.util.Locale;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.Core;
+import org.apache.logging.log4j.core.Filter;
+import org.apache.logging.log4j.core.Layout;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.apache.logging.log4j.core.config.plugins.Plugin;
+import org.apache.logging.log4j.core.config.plugins.PluginAttribute;
+import org.apache.logging.log4j.core.config.plugins.PluginElement;
+import org.apache.logging.log4j.core.config.plugins.PluginFactory;
+import org.apache.logging.log4j.util.ReadOnlyStringMap;
+
+/**
+ * The log4j2 appender {@code EmrsDatadog}: encodes each event on the calling thread and hands
+ * it to this JVM's {@link LogPipeline}. It can be declared in a user's log4j2 XML by that name.
+ */
+@Plugin(name = DatadogAppender.PLUGIN_NAME, category = Core.CATEGORY_NAME, elementType = Appender.ELEMENT_TYPE,
+        printObject = true)
+public final class DatadogAppender extends AbstractAppender {
+    public static final String PLUGIN_NAME = "EmrsDatadog";
+
+    private DatadogAppender(String name, Filter filter) {
+        super(name, filter, (Layout<? extends Serializable>) null, true, Property.EMPTY_ARRAY);
+    }
+
+    @PluginFactory
+    public static DatadogAppender createAppender(@PluginAttribute("name") String name,
+            @PluginElement("Filter") Filter filter) {
+        return new DatadogAppender(name == null ? PLUGIN_NAME : name, filter);
+    }
+
+    @Override
+    public void append(LogEvent event) {
+        LogPipeline pipeline = LogPipeline.current();
+        if (pipeline == null || pipeline.ignores(Thread.currentThread())) {
+            return;
+        }
+        ReadOnlyStringMap context = event.getContextData();
+        pipeline.offer(event.getTimeMillis(), status(event.getLevel()), event.getLoggerName(), event.getThreadName(),
+                event.getMessage() == null ? "" : event.getMessage().getFormattedMessage(), event.getThrown(),
+                context == null || context.isEmpty() ? null : context.toMap());
+    }
+
+    static String status(Level level) {
+        if (level == null) {
+            return "info";
+        }
+        switch (level.getStandardLevel()) {
+            case FATAL:
+                return "critical";
+            case ERROR:
+                return "error";
+            case WARN:
+                return "warn";
+            case INFO:
+                return "info";
+            case DEBUG:
+                return "debug";
+            case TRACE:
+                return "trace";
+            default:
+                return level.name().toLowerCase(Locale.ROOT);
+        }
+    }
+}

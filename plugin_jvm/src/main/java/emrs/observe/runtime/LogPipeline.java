@@ -1,0 +1,101 @@
+package emrs.observe.runtime;
+
+import emrs.observe.config.ObserveConfig;
+import emrs.observe.datadog.ApiKeyHolder;
+import emrs.observe.datadog.DropReason;
+import emrs.observe.datadog.EventBuffer;
+import emrs.observe.datadog.EventEncoder;
+import emrs.observe.datadog.IntakeClient;
+import emrs.observe.datadog.LogShipper;
+import emrs.observe.datadog.RetryPolicy;
+import emrs.observe.datadog.ShipperCounters;
+import java.util.Map;
+
+/**
+ * The one log pipeline of this JVM: encoder, bounded buffer and shipper thread. log4j's
+ * appender finds it through {@link #current()}, because log4j, not the plugin, creates
+ * appenders declared in a user's XML.
+ */
+public final class LogPipeline {
+    /** JVM-wide so the metrics registered with Spark exist even when the pipeline could not start. */
+    public static final ShipperCounters COUNTERS = new ShipperCounters();
+
+    private static volatile LogPipeline current;
+
+    private final EventEncoder encoder;
+    private final LogShipper shipper;
+    private final long shutdownTimeoutMs;
+    private volatile boolean detached;
+
+    private LogPipeline(EventEncoder encoder, LogShipper shipper, long shutdownTimeoutMs) {
+        this.encoder = encoder;
+        this.shipper = shipper;
+        this.shutdownTimeoutMs = shutdownTimeoutMs;
+    }
+
+    public static LogPipeline current() {
+        return current;
+    }
+
+    /**
+     * Starts the pipeline. With no key (Vault failed) events are still seen, so that the drop
+     * counter says how many were lost, but nothing is buffered.
+     */
+    public static synchronized LogPipeline start(ObserveConfig cfg, JobMetadata meta, ApiKeyHolder key) {
+        if (current != null) {
+            return current;
+        }
+        String service = cfg.datadogService != null ? cfg.datadogService
+                : meta.sparkAppName != null ? meta.sparkAppName : "spark";
+        EventEncoder encoder = new EventEncoder(cfg.datadogSource, service, meta.hostname, meta.ddtags());
+        LogShipper shipper = null;
+        if (key != null && key.present()) {
+            shipper = new LogShipper(new EventBuffer(cfg.bufferMaxBytes),
+                    new IntakeClient(cfg.datadogUrl, cfg.requestTimeoutMs), key,
+                    new RetryPolicy(cfg.maxRetries, cfg.retryBaseMs, cfg.retryMaxMs), COUNTERS,
+                    cfg.flushIntervalMs, Warnings::onceKeyed).start();
+        }
+        current = new LogPipeline(encoder, shipper, cfg.shutdownTimeoutMs);
+        return current;
+    }
+
+    public boolean shipping() {
+        return shipper != null && !detached;
+    }
+
+    /** True for events the pipeline must not see: our own threads' logging would feed on itself. */
+    public boolean ignores(Thread t) {
+        return detached || (shipper != null && t == shipper.thread());
+    }
+
+    public void offer(long timeMillis, String status, String logger, String thread, CharSequence message,
+            Throwable thrown, Map<String, String> context) {
+        if (shipper == null) {
+            COUNTERS.drop(DropReason.NO_API_KEY, 1);
+            return;
+        }
+        byte[] bytes = encoder.encode(timeMillis, status, logger, thread, message, thrown, context);
+        if (encoder.lastWasTruncated()) {
+            COUNTERS.truncated.incrementAndGet();
+        }
+        shipper.offer(bytes);
+    }
+
+    /**
+     * Stops seeing events and flushes within the shutdown timeout. Lines Spark logs after its
+     * plugins shut down (the last few of SparkContext.stop) are not shipped.
+     */
+    public static synchronized void shutdown() {
+        LogPipeline p = current;
+        if (p == null || p.detached) {
+            return;
+        }
+        p.detached = true;
+        if (p.shipper != null) {
+            p.shipper.close(p.shutdownTimeoutMs);
+        }
+        if (COUNTERS.droppedTotal() > 0 || COUNTERS.failed.get() > 0) {
+            Warnings.warn("Datadog log shipping: " + COUNTERS.summary());
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package emrs.observe.spark;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import emrs.observe.config.ObserveConfig;
+import emrs.observe.datadog.ApiKeyHolder;
+import emrs.observe.log4j.LoggingSetup;
+import emrs.observe.runtime.JobMetadata;
+import emrs.observe.runtime.LogPipeline;
+import emrs.observe.runtime.Warnings;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
+
+/** What the driver and executor plugins share: config, starting the pipeline, failures, metrics. */
+final class PluginSupport {
+    /** The message an executor sends the driver to get the API key (plain String: any classloader). */
+    static final String ASK_API_KEY = "emrs.observe.apiKey";
+
+    private static volatile boolean hookAdded;
+
+    private PluginSupport() {
+    }
+
+    static Map<String, String> confMap(SparkConf conf) {
+        Map<String, String> m = new HashMap<>();
+        for (Tuple2<String, String> t : conf.getAll()) {
+            m.put(t._1(), t._2());
+        }
+        return m;
+    }
+
+    static ObserveConfig parse(Map<String, String> conf, String where) {
+        ObserveConfig cfg = ObserveConfig.parse(conf);
+        if (!cfg.problems.isEmpty()) {
+            Warnings.warn("configuration problems (" + where + "):\n  - " + String.join("\n  - ", cfg.problems));
+        }
+        return cfg;
+    }
+
+    /** Starts the pipeline and log4j wiring; a null key still counts what is lost. */
+    static void startLogging(ObserveConfig cfg, JobMetadata meta, ApiKeyHolder key, Map<String, String> env) {
+        LogPipeline.start(cfg, meta, key);
+        List<String> problems = new ArrayList<>();
+        LoggingSetup.install(cfg, env, problems);
+        if (!problems.isEmpty()) {
+            Warnings.warn("logging set-up problems:\n  - " + String.join("\n  - ", problems));
+        }
+        if (!hookAdded) {
+            hookAdded = true;
+            // Spark stops plugins on an orderly stop; this covers a JVM that exits without one.
+            Runtime.getRuntime().addShutdownHook(new Thread(PluginSupport::stopLogging, "emrs-observe-shutdown"));
+        }
+    }
+
+    static void stopLogging() {
+        try {
+            LoggingSetup.uninstall();
+        } catch (RuntimeException | LinkageError e) {
+            // log4j may already be shut down by its own hook; the flush below does not need it.
+        }
+        LogPipeline.shutdown();
+        ApiKeySource.close();
+    }
+
+    /**
+     * A failure of observability: fatal only with failOnError=true, else one warning on stderr.
+     * Messages carry endpoints and reasons, never secrets (see Secret#toString).
+     */
+    static void fail(ObserveConfig cfg, String what, Throwable e) {
+        String reason = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+        if (cfg != null && cfg.failOnError) {
+            throw new IllegalStateException("emrs-observe: " + what + ": " + reason + " ("
+                    + ObserveConfig.FAIL_ON_ERROR + "=true)", e);
+        }
+        Warnings.warn(what + ": " + reason + ". The Spark job continues without Datadog log shipping from this "
+                + "JVM; set " + ObserveConfig.FAIL_ON_ERROR + "=true to fail the job instead.");
+    }
+
+    static void registerMetrics(MetricRegistry registry) {
+        for (String name : LogPipeline.COUNTERS.snapshot().keySet()) {
+            String metric = "logs." + name;
+            if (!registry.getNames().contains(metric)) {
+                registry.register(metric, (Gauge<Long>) () -> LogPipeline.COUNTERS.snapshot().get(name));
+            }
+        }
+    }
+}
