@@ -57,6 +57,12 @@ def _config_source(ctx: click.Context) -> str:
     help=f"Events API v2 base URL; alerts are sent only when ${ROUTING_KEY_ENV} is set.",
 )
 @click.option(
+    "--pagerduty-ca-bundle",
+    envvar="EMRS_OBSERVE_PAGERDUTY_CA_BUNDLE",
+    type=click.Path(dir_okay=False),
+    help="PEM file of CAs to trust for the PagerDuty URL (e.g. behind a TLS-inspecting proxy).",
+)
+@click.option(
     "--retrigger-hours",
     type=click.FloatRange(0),
     default=24.0,
@@ -72,6 +78,7 @@ def scan(
     concurrency: int,
     max_attempts: int,
     pagerduty_url: str,
+    pagerduty_ca_bundle: str | None,
     retrigger_hours: float,
 ) -> None:
     """Check the spark-defaults of every application; exit 0 compliant, 3 violations, 4 incomplete."""
@@ -79,6 +86,11 @@ def scan(
     try:
         settings = parse_settings(table, _config_source(ctx))
     except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    key = routing_key_from_env()
+    try:
+        sink = PagerDutySink(key, pagerduty_url, pagerduty_ca_bundle) if key else None
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
     if input_path:
@@ -95,8 +107,6 @@ def scan(
             )
         inventory = scan_accounts(settings.accounts, AwsOptions(concurrency=concurrency, max_attempts=max_attempts))
 
-    key = routing_key_from_env()
-    sink = PagerDutySink(key, pagerduty_url) if key else None
     try:
         report = run_scan(
             inventory, list(settings.allow), state, sink, retrigger_after=dt.timedelta(hours=retrigger_hours)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from emrs_observe.compliance.model import Assessment, ScanFailure, Severity
+from emrs_observe.compliance.model import Assessment, Finding, ScanFailure, Severity
 from emrs_observe.compliance.state import OpenAlert
 
 PREFIX = "emrs-observe"
@@ -50,27 +50,32 @@ def desired_triggers(assessments: list[Assessment], failures: list[ScanFailure],
     events: list[AlertEvent] = []
     for a in assessments:
         app = a.application
+        by_rule: dict[str, list[Finding]] = {}
         for finding in a.violations:
-            key = violation_key(app.account_id, app.region, app.application_id, finding.rule_id)
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+        for rule_id, findings in by_rule.items():
+            key = violation_key(app.account_id, app.region, app.application_id, rule_id)
+            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
             summary = _truncate(
                 f"EMR Serverless application {app.name or app.application_id} "
-                f"({app.account_id}/{app.region}) fails {finding.rule_id}: {finding.message}"
+                f"({app.account_id}/{app.region}) fails {rule_id}: {findings[0].message}{more}"
             )
+            severity = max((f.severity for f in findings), key=lambda s: s is Severity.CRITICAL)
             events.append(
                 AlertEvent(
                     "trigger",
                     key,
                     summary,
-                    _pd_severity(finding.severity),
+                    _pd_severity(severity),
                     app.arn,
                     {
-                        "rule": finding.rule_id,
+                        "rule": rule_id,
                         "application": app.application_id,
                         "name": app.name,
                         "account": app.account_id,
                         "region": app.region,
                         "release": app.release_label,
-                        "fix": finding.message,
+                        "fix": " | ".join(f.message for f in findings),
                     },
                     OpenAlert("violation", app.account_id, app.region, app.application_id, summary, now),
                 )

@@ -149,7 +149,7 @@ def scan_accounts(
     options = options or AwsOptions()
     make_session = session_factory or boto3.Session
     config = Config(
-        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": options.max_attempts, "mode": "standard"},
         max_pool_connections=max(options.concurrency, 10),
         connect_timeout=10,
         read_timeout=30,

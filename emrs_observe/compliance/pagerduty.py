@@ -7,6 +7,7 @@ never from the client's messages, so the key (or a fragment of it) cannot reach 
 from __future__ import annotations
 
 import os
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -29,12 +30,25 @@ def routing_key_from_env() -> str | None:
 
 class PagerDutySink:
     def __init__(
-        self, routing_key: str, base_url: str = DEFAULT_URL, retry_sleep_s: float = 1.5, workers: int = 4
+        self,
+        routing_key: str,
+        base_url: str = DEFAULT_URL,
+        ca_bundle: str | None = None,
+        retry_sleep_s: float = 1.5,
+        workers: int = 4,
     ) -> None:
+        if not base_url.startswith("https://"):
+            raise ValueError(f"PagerDuty URL {base_url!r} must start with https://")
         self._routing_key = routing_key
         self._base_url = base_url.rstrip("/")
         self._retry_sleep_s = retry_sleep_s
         self._workers = workers
+        self._verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            try:
+                self._verify = ssl.create_default_context(cafile=ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(f"PagerDuty CA bundle {ca_bundle}: {exc}") from None
 
     def __repr__(self) -> str:  # never show the key
         return f"PagerDutySink(base_url={self._base_url!r})"
@@ -42,7 +56,7 @@ class PagerDutySink:
     def _client(self) -> object:
         from pagerduty import EventsApiV2Client
 
-        client = EventsApiV2Client(self._routing_key, base_url=self._base_url)
+        client = EventsApiV2Client(self._routing_key, base_url=self._base_url, verify=self._verify)
         client.sleep_timer = self._retry_sleep_s
         client.retry[429] = 3  # the package retries 429 forever by default; a scan must end
         client.max_http_attempts = 6
@@ -55,8 +69,8 @@ class PagerDutySink:
             return delivery
 
         def one(event: AlertEvent) -> tuple[AlertEvent, str | None]:
-            client = self._client()
             try:
+                client = self._client()
                 if event.action == "trigger":
                     client.send_event(  # type: ignore[attr-defined]
                         "trigger",

@@ -66,12 +66,16 @@ class AwsFaultProxy(RecordingServer):
                 return 403, {"Content-Type": "text/xml"}, body.encode()
         account = self.key_account.get(access_key, "")
         if service == "emr-serverless" and account in self.throttle_accounts:
-            return 429, {"Content-Type": "application/json", "x-amzn-ErrorType": "ThrottlingException"}, (
-                b'{"message":"Rate exceeded"}'
+            return (
+                429,
+                {"Content-Type": "application/json", "x-amzn-ErrorType": "ThrottlingException"},
+                (b'{"message":"Rate exceeded"}'),
             )
         if service == "emr-serverless" and (account, region) in self.disabled:
-            return 403, {"Content-Type": "application/json", "x-amzn-ErrorType": "UnrecognizedClientException"}, (
-                b'{"message":"The security token included in the request is invalid."}'
+            return (
+                403,
+                {"Content-Type": "application/json", "x-amzn-ErrorType": "UnrecognizedClientException"},
+                (b'{"message":"The security token included in the request is invalid."}'),
             )
         status, headers, body = self._forward(request)
         if operation == "sts:AssumeRole" and status == 200:

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from emrs_observe.defaults.render import RenderRequest, render_properties
 from tests.compliance.aws_proxy import AwsFaultProxy
-from tests.servers.pagerduty import PagerDutyReceiver
+from tests.servers.pagerduty import PagerDutyReceiver, TlsPagerDutyReceiver, self_signed_cert
 
 ROUTING_KEY = "R0UT1NGKEYdoNotLeak0000000000042"
 _ACCOUNTS = itertools.count(random.Random().randrange(10**10, 9 * 10**10) * 100)
@@ -81,9 +81,9 @@ class Estate:
         release: str = "emr-7.2.0",
         app_type: str = "SPARK",
     ) -> str:
-        app_id: str = self.client(account, region).create_application(
-            name=name, releaseLabel=release, type=app_type
-        )["applicationId"]
+        app_id: str = self.client(account, region).create_application(name=name, releaseLabel=release, type=app_type)[
+            "applicationId"
+        ]
         if runtime is not None:
             self.set_runtime(account, region, app_id, runtime)
         return app_id
@@ -109,11 +109,17 @@ def aws_proxy(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFaul
         proxy.stop()
 
 
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_cert(tmp_path_factory.mktemp("tls"))
+
+
 @pytest.fixture
-def pagerduty(monkeypatch: pytest.MonkeyPatch) -> Iterator[PagerDutyReceiver]:
-    receiver = PagerDutyReceiver().start()
+def pagerduty(monkeypatch: pytest.MonkeyPatch, tls_cert: tuple[Path, Path]) -> Iterator[PagerDutyReceiver]:
+    receiver = TlsPagerDutyReceiver(*tls_cert).start()
     monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
     monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_URL", receiver.url)
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_CA_BUNDLE", str(tls_cert[0]))
     try:
         yield receiver
     finally:
@@ -139,8 +145,12 @@ def write_inventory(path: Path, docs: list[dict[str, Any]]) -> Path:
 
 
 def app_doc(
-    runtime: Any, app_id: str = "00fabc123", account: str = "111111111111", region: str = "eu-west-1",
-    release: str = "emr-7.2.0", name: str = "job",
+    runtime: Any,
+    app_id: str = "00fabc123",
+    account: str = "111111111111",
+    region: str = "eu-west-1",
+    release: str = "emr-7.2.0",
+    name: str = "job",
 ) -> dict[str, Any]:
     return {
         "applicationId": app_id,

@@ -10,8 +10,18 @@ from emrs_observe.compliance.allowlist import AllowListError, assess, expired, p
 from emrs_observe.compliance.model import Application, Finding, Severity
 from emrs_observe.compliance.rules import rule_ids
 
-APP = Application("111111111111", "eu-west-1", "00fapp", "job", "arn:aws:emr-serverless:eu-west-1:111111111111:/applications/00fapp",
-                  "emr-7.2.0", "Spark", "CREATED", None, None)
+APP = Application(
+    "111111111111",
+    "eu-west-1",
+    "00fapp",
+    "job",
+    "arn:aws:emr-serverless:eu-west-1:111111111111:/applications/00fapp",
+    "emr-7.2.0",
+    "Spark",
+    "CREATED",
+    None,
+    None,
+)
 TODAY = dt.date(2026, 6, 1)
 FINDINGS = [Finding("spline-bundle", Severity.ERROR, "m1"), Finding("plugin-jar", Severity.ERROR, "m2")]
 

@@ -74,7 +74,9 @@ def test_bundle_checks_follow_the_release() -> None:
 def test_no_bundle_several_bundles_and_old_spline_on_35() -> None:
     plugin = "s3://a/emrs-observe-plugin-0.1.0.jar"
     assert "no Spline agent bundle" in failing(compliant_props(**{"spark.jars": plugin}))["spline-bundle"][0]
-    two = compliant_props(**{"spark.jars.packages": "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.12:2.3.0"})
+    two = compliant_props(
+        **{"spark.jars.packages": "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.12:2.3.0"}
+    )
     assert "different Spline agent bundles" in failing(two)["spline-bundle"][0]
     old = compliant_props(**{"spark.jars": plugin + ",s3://a/spark-3.5-spline-agent-bundle_2.12-1.2.0.jar"})
     assert "Spline 2.x" in failing(old)["spline-bundle"][0]
@@ -145,8 +147,14 @@ def test_unparseable_properties_are_reported_as_such(runtime: Any, fragment: str
 
 def test_no_runtime_configuration_fails_every_wiring_rule() -> None:
     rules = {f.rule_id for f in evaluate(app(None))}
-    assert rules == {"plugin-registered", "plugin-jar", "spline-listener", "lineage-dispatcher", "spline-bundle",
-                     "vault-settings"}
+    assert rules == {
+        "plugin-registered",
+        "plugin-jar",
+        "spline-listener",
+        "lineage-dispatcher",
+        "spline-bundle",
+        "vault-settings",
+    }
 
 
 def test_unknown_release_warns_and_unsupported_release_fails() -> None:

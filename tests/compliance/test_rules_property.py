@@ -11,26 +11,41 @@ from emrs_observe.compliance.model import Application, Severity
 from emrs_observe.compliance.rules import evaluate, rule_ids
 from tests.compliance.conftest import compliant_props
 
-KNOWN_KEYS = sorted(compliant_props()) + [
+KNOWN_KEYS = [
+    *sorted(compliant_props()),
     "spark.jars.packages",
     "spark.redaction.regex",
     "spark.spline.lineageDispatcher.composite.dispatchers",
     "spark.emr-serverless.driverEnv.DD_API_KEY",
     "spark.hadoop.fs.s3a.secret.key",
 ]
-KNOWN_VALUES = sorted(set(compliant_props().values())) + [
-    "composite", "emrs,http", "token", "approle", "(?i)[", "s3://b/spark-3.4-spline-agent-bundle_2.12-2.2.3.jar",
-    "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.13:2.3.0", ",,,", "",
+KNOWN_VALUES = [
+    *sorted(set(compliant_props().values())),
+    "composite",
+    "emrs,http",
+    "token",
+    "approle",
+    "(?i)[",
+    "s3://b/spark-3.4-spline-agent-bundle_2.12-2.2.3.jar",
+    "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.13:2.3.0",
+    ",,,",
+    "",
 ]
 
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(min_size=0, max_size=30))
 values = st.one_of(st.sampled_from(KNOWN_VALUES), st.text(max_size=80))
 props = st.dictionaries(keys, values, max_size=25)
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
-junk = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+junk = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 classification = st.fixed_dictionaries(
-    {"classification": st.sampled_from(["spark-defaults", "spark-env", "other"]),
-     "properties": st.one_of(props, st.dictionaries(st.text(max_size=10), junk, max_size=5), junk)}
+    {
+        "classification": st.sampled_from(["spark-defaults", "spark-env", "other"]),
+        "properties": st.one_of(props, st.dictionaries(st.text(max_size=10), junk, max_size=5), junk),
+    }
 )
 runtime = st.one_of(st.lists(classification, max_size=3), junk)
 releases = st.sampled_from(["emr-7.2.0", "emr-6.10.0", "emr-6.6.0", "emr-9.9.0", "", "x"])
@@ -64,8 +79,13 @@ def test_a_secret_value_never_appears_in_a_message(extra: dict[str, str], secret
 
 
 @settings(max_examples=200, deadline=None)
-@given(extra=st.dictionaries(st.text(alphabet="abcdefghijklmnop.", min_size=1, max_size=20).map("spark.zz.".__add__),
-                             st.text(alphabet="abcdefghijklmnop", max_size=10), max_size=8))
+@given(
+    extra=st.dictionaries(
+        st.text(alphabet="abcdefghijklmnop.", min_size=1, max_size=20).map("spark.zz.".__add__),
+        st.text(alphabet="abcdefghijklmnop", max_size=10),
+        max_size=8,
+    )
+)
 def test_unrelated_extra_settings_keep_a_compliant_application_compliant(extra: dict[str, str]) -> None:
     props = {**compliant_props(), **extra}
     assert evaluate(app([{"classification": "spark-defaults", "properties": props}], "emr-7.2.0")) == []

@@ -13,12 +13,20 @@ from emrs_observe.cli import main
 from emrs_observe.defaults.releases import all_releases, supported_labels
 
 BASE = [
-    "--plugin-jar", "s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar",
-    "--lineage-location", "s3://lineage-bucket/spline",
-    "--vault-addr", "https://vault.example.com:8200",
-    "--vault-role", "emr-serverless",
-    "--tags", "team=data", "--tags", "env:prod",
-    "--spline-jar", "s3://artifacts/jars/",
+    "--plugin-jar",
+    "s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar",
+    "--lineage-location",
+    "s3://lineage-bucket/spline",
+    "--vault-addr",
+    "https://vault.example.com:8200",
+    "--vault-role",
+    "emr-serverless",
+    "--tags",
+    "team=data",
+    "--tags",
+    "env:prod",
+    "--spline-jar",
+    "s3://artifacts/jars/",
 ]
 
 
@@ -64,7 +72,7 @@ def test_every_supported_release_renders_the_matching_bundle_in_every_format(lab
     terraform = render("--release-label", label, *BASE, "--format", "terraform").output
     assert terraform.startswith("runtime_configuration {\n") and 'classification = "spark-defaults"' in terraform
     for key, value in props.items():
-        assert re.search(rf'^\s+{re.escape(json.dumps(key))}\s+= {re.escape(json.dumps(value))}$', terraform, re.M)
+        assert re.search(rf"^\s+{re.escape(json.dumps(key))}\s+= {re.escape(json.dumps(value))}$", terraform, re.M)
 
 
 def test_terraform_output_escapes_template_sequences() -> None:
@@ -77,15 +85,31 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
     for index, label in enumerate(supported_labels()):
         runtime = json.loads(render("--release-label", label, *BASE).output)
         app_id = f"00f{index:05d}"
-        docs.append({"application": {
-            "applicationId": app_id, "name": label, "releaseLabel": label, "type": "Spark", "state": "CREATED",
-            "arn": f"arn:aws:emr-serverless:eu-west-1:111111111111:/applications/{app_id}",
-            "runtimeConfiguration": runtime,
-        }})
+        docs.append(
+            {
+                "application": {
+                    "applicationId": app_id,
+                    "name": label,
+                    "releaseLabel": label,
+                    "type": "Spark",
+                    "state": "CREATED",
+                    "arn": f"arn:aws:emr-serverless:eu-west-1:111111111111:/applications/{app_id}",
+                    "runtimeConfiguration": runtime,
+                }
+            }
+        )
     maven = json.loads(render("--release-label", "emr-6.15.0", *BASE[:-2], "--spline-from-maven").output)
-    docs.append({"application": {**docs[0]["application"], "applicationId": "00fmaven",
-                                 "arn": "arn:aws:emr-serverless:eu-west-1:111111111111:/applications/00fmaven",
-                                 "releaseLabel": "emr-6.15.0", "runtimeConfiguration": maven}})
+    docs.append(
+        {
+            "application": {
+                **docs[0]["application"],
+                "applicationId": "00fmaven",
+                "arn": "arn:aws:emr-serverless:eu-west-1:111111111111:/applications/00fmaven",
+                "releaseLabel": "emr-6.15.0",
+                "runtimeConfiguration": maven,
+            }
+        }
+    )
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps(docs))
     result = CliRunner().invoke(main, ["compliance", "scan", "--input", str(inventory), "--format", "json"])
@@ -99,8 +123,10 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
     [
         (["--release-label", "emr-9.9.0"], "is not in emrs-observe's table of EMR releases; supported: emr-6.8.0"),
         (["--release-label", "emr-6.6.0"], "needs Spark 3.3 or later"),
-        (["--release-label", "emr-7.2.0", "--spline-jar", "s3://a/spark-3.4-spline-agent-bundle_2.12-2.2.3.jar"],
-         "needs spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"),
+        (
+            ["--release-label", "emr-7.2.0", "--spline-jar", "s3://a/spark-3.4-spline-agent-bundle_2.12-2.2.3.jar"],
+            "needs spark-3.5-spline-agent-bundle_2.12-2.2.3.jar",
+        ),
         (["--release-label", "emr-7.2.0", "--spline-version", "1.2.0"], "only from Spline 2.0"),
         (["--release-label", "emr-7.2.0", "--spline-from-maven"], "not both"),
         (["--release-label", "emr-7.2.0", "--tags", "team"], "--tags 'team' is not key=value"),

@@ -1,0 +1,233 @@
+"""End to end against the moto server (EMR Serverless + STS) through a fault proxy, with PagerDuty.
+
+Three accounts in two regions scanned through assume-role, plus an account whose role refuses,
+an account throttled past every retry, and an opt-in region that is not enabled. Two scans: the
+second sees a fix, a new application and a recovered account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emrs_observe.compliance.alerts import violation_key
+from tests.compliance.aws_proxy import AwsFaultProxy
+from tests.compliance.conftest import (
+    ROUTING_KEY,
+    Estate,
+    compliant_props,
+    new_account,
+    role_arn,
+    scan_json,
+    spark_defaults,
+)
+from tests.servers.pagerduty import PagerDutyReceiver
+
+REGIONS = ("eu-west-1", "us-east-1")
+BAD_BUNDLE = "s3://a/emrs-observe-plugin-0.1.0.jar,s3://a/spark-3.3-spline-agent-bundle_2.12-2.2.3.jar"
+
+
+def write_config(path: Path, accounts: list[dict[str, Any]], allow: list[dict[str, Any]], state: Path) -> Path:
+    lines = [
+        "[compliance.scan]",
+        f'state = "{state}"',
+        "max-attempts = 2",
+        "concurrency = 4",
+        f"regions = {list(REGIONS)!r}".replace("'", '"'),
+        "",
+    ]
+    for account in accounts:
+        lines.append("[[compliance.scan.accounts]]")
+        for key, value in account.items():
+            lines.append(f"{key} = {value!r}".replace("'", '"'))
+        lines.append("")
+    for entry in allow:
+        lines.append("[[compliance.scan.allow]]")
+        for key, value in entry.items():
+            lines.append(
+                f"{key} = {value!r}".replace("'", '"') if not isinstance(value, dt.date) else f"{key} = {value}"
+            )
+        lines.append("")
+    path.write_text("\n".join(lines))
+    return path
+
+
+def by_id(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["id"]: a for a in report["applications"]}
+
+
+def keys(events: list[dict[str, Any]], action: str) -> set[str]:
+    return {e["dedup_key"] for e in events if e["event_action"] == action}
+
+
+def test_two_scans_across_accounts_regions_and_failures(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
+) -> None:
+    a, b, c, denied, throttled = (new_account() for _ in range(5))
+    apps: dict[str, tuple[str, str, str]] = {}
+
+    def make(name: str, account: str, region: str, runtime: Any, **kw: Any) -> str:
+        app_id = estate.create(account, region, name, runtime, **kw)
+        apps[name] = (account, region, app_id)
+        return app_id
+
+    make("ok-a-eu", a, "eu-west-1", spark_defaults(compliant_props()))
+    make("ok-b-us", b, "us-east-1", spark_defaults(compliant_props("emr-6.15.0")), release="emr-6.15.0")
+    make("no-plugin", a, "us-east-1", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    make("wrong-bundle", b, "eu-west-1", spark_defaults(compliant_props(**{"spark.jars": BAD_BUNDLE})))
+    make(
+        "leaks-key",
+        c,
+        "eu-west-1",
+        spark_defaults(
+            compliant_props(**{"spark.emr-serverless.driverEnv.DD_API_KEY": "0123456789abcdef0123456789abcdef"})
+        ),
+    )
+    make("unparseable", c, "us-east-1", {"classification": "spark-defaults"})
+    make("bare", c, "us-east-1", None)
+    make("allowed", a, "eu-west-1", spark_defaults(compliant_props(**{"spark.jars": BAD_BUNDLE})))
+    make("hive", b, "us-east-1", None, app_type="HIVE")
+    make("t-app", throttled, "eu-west-1", spark_defaults(compliant_props()))
+    aws_proxy.deny_roles.add(role_arn(denied))
+    aws_proxy.throttle_accounts.add(throttled)
+    aws_proxy.disabled.add((c, "ap-east-1"))
+
+    state = tmp_path / "state.json"
+    config = write_config(
+        tmp_path / "scan.toml",
+        [{"role_arn": role_arn(x)} for x in (a, b, denied, throttled)]
+        + [{"id": c, "role_arn": role_arn(c), "external_id": "ext-123", "regions": [*REGIONS, "ap-east-1"]}],
+        [
+            {
+                "application": apps["allowed"][2],
+                "rules": ["spline-bundle"],
+                "expires": dt.date.today() + dt.timedelta(days=30),
+                "reason": "JIRA-7: moving to emr-7.2.0",
+            }
+        ],
+        state,
+    )
+
+    # --- scan 1 -------------------------------------------------------------------------------
+    code, report, output = scan_json(config=config)
+    assert code == 4, "an account that cannot be scanned makes the scan incomplete"
+    assert ROUTING_KEY not in output
+    summary = report["summary"]
+    assert summary["status"] == "incomplete" and summary["first_scan"] is True
+    assert summary["new_applications"] == 0  # the first scan is the baseline
+    assert summary["not_applicable"] == 1  # the Hive application
+    apps_seen = by_id(report)
+    status = {name: apps_seen[app_id]["status"] for name, (_, _, app_id) in apps.items() if app_id in apps_seen}
+    assert status == {
+        "ok-a-eu": "compliant",
+        "ok-b-us": "compliant",
+        "no-plugin": "violation",
+        "wrong-bundle": "violation",
+        "leaks-key": "violation",
+        "unparseable": "violation",
+        "bare": "violation",
+        "allowed": "allowed",
+    }
+    assert {v["rule"] for v in apps_seen[apps["no-plugin"][2]]["violations"]} == {"plugin-registered"}
+    assert {v["rule"] for v in apps_seen[apps["leaks-key"][2]]["violations"]} == {"no-plaintext-secret"}
+    assert "0123456789abcdef0123456789abcdef" not in output
+    assert apps_seen[apps["allowed"][2]]["allowed"][0]["reason"] == "JIRA-7: moving to emr-7.2.0"
+    failures = {(f["account"], f["region"], f["kind"]) for f in report["not_scanned"]}
+    assert failures == {
+        (denied, None, "access-denied"),
+        (throttled, "eu-west-1", "throttled"),
+        (throttled, "us-east-1", "throttled"),
+        (c, "ap-east-1", "region-disabled"),
+    }
+
+    # one list per page and one get per Spark application, for the scopes that answered
+    scanned_spark_apps = len(apps) - 2  # not the Hive one, not the throttled account's
+    calls = aws_proxy.operations
+    assert calls["emr-serverless:GetApplication"] == scanned_spark_apps
+    # 6 scopes answered once, 2 throttled scopes x 2 attempts (max-attempts = 2), 1 disabled region once
+    assert calls["emr-serverless:ListApplications"] == 6 + 2 * 2 + 1
+    assert calls["sts:AssumeRole"] == 5
+
+    events = pagerduty.events()
+    assert all(e["routing_key"] == ROUTING_KEY for e in events)
+    triggered = keys(events, "trigger")
+    expected_violations = {
+        violation_key(*apps[n], rule)
+        for n, rule in [
+            ("no-plugin", "plugin-registered"),
+            ("wrong-bundle", "spline-bundle"),
+            ("leaks-key", "no-plaintext-secret"),
+            ("unparseable", "properties-unparseable"),
+        ]
+    }
+    assert expected_violations <= triggered
+    assert f"emrs-observe/scan/{denied}/*" in triggered
+    assert {f"emrs-observe/scan/{throttled}/{r}" for r in REGIONS} <= triggered
+    assert f"emrs-observe/scan/{c}/ap-east-1" in triggered
+    assert not any(apps["allowed"][2] in k for k in triggered), "an allow-listed rule raises no alert"
+    assert not keys(events, "resolve")
+    leak = next(e for e in events if e["dedup_key"] == violation_key(*apps["leaks-key"], "no-plaintext-secret"))
+    assert leak["payload"]["severity"] == "critical"
+    first_triggers = triggered
+
+    # --- between the scans: a fix, a new application, a recovered account ----------------------
+    estate.set_runtime(*apps["no-plugin"], spark_defaults(compliant_props()))
+    new_id = make(
+        "new-one", b, "eu-west-1", spark_defaults(compliant_props(**{"spark.sql.queryExecutionListeners": ""}))
+    )
+    aws_proxy.throttle_accounts.clear()
+    pagerduty.clear()
+    aws_proxy.reset_counts()
+
+    # --- scan 2 -------------------------------------------------------------------------------
+    code, report, output = scan_json(config=config)
+    assert code == 4  # the denied account and the disabled region still are not scanned
+    assert report["summary"]["first_scan"] is False
+    assert [a["id"] for a in report["applications"] if a["new"]] == [new_id]
+    assert by_id(report)[apps["no-plugin"][2]]["status"] == "compliant"
+
+    events = pagerduty.events()
+    assert keys(events, "resolve") == {
+        violation_key(*apps["no-plugin"], "plugin-registered"),
+        *{f"emrs-observe/scan/{throttled}/{r}" for r in REGIONS},
+    }
+    # still failing and already open: not re-sent within the re-trigger interval
+    assert keys(events, "trigger") == {violation_key(b, "eu-west-1", new_id, "spline-listener")}
+    assert keys(events, "trigger").isdisjoint(first_triggers)
+    assert by_id(report)[apps["t-app"][2]]["status"] == "compliant"
+    assert ROUTING_KEY not in state.read_text() and "0123456789abcdef" not in state.read_text()
+
+
+def test_all_compliant_estate_exits_zero_and_violations_exit_three(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", raising=False)
+    account = new_account()
+    for i in range(3):
+        estate.create(account, "eu-west-1", f"job-{i}", spark_defaults(compliant_props()))
+    config = write_config(tmp_path / "c.toml", [{"role_arn": role_arn(account)}], [], tmp_path / "s.json")
+    code, report, _ = scan_json(config=config)
+    assert (code, report["summary"]["applications"], report["summary"]["alerts"]) == (0, 3, None)
+
+    estate.create(account, "us-east-1", "broken", None)
+    code, report, _ = scan_json(config=config)
+    assert code == 3 and report["summary"]["violating"] == 1 and report["summary"]["new_applications"] == 1
+
+
+def test_listing_is_paginated(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", raising=False)
+    account = new_account()
+    for i in range(53):
+        estate.create(account, "eu-west-1", f"job-{i}", spark_defaults(compliant_props()))
+    config = write_config(
+        tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": ["eu-west-1"]}], [], tmp_path / "s.json"
+    )
+    code, report, _ = scan_json(config=config)
+    assert code == 0 and report["summary"]["applications"] == 53
+    assert aws_proxy.operations["emr-serverless:ListApplications"] == 2  # pages of 50
+    assert report["summary"]["api_calls"] == {"AssumeRole": 1, "GetApplication": 53, "ListApplications": 2}
