@@ -91,7 +91,7 @@ def to_dict(report: ScanReport) -> dict[str, Any]:
 def print_table(report: ScanReport, console: Console) -> None:
     apps = Table(title="EMR Serverless applications", show_lines=False)
     for column in ("account", "region", "application", "release", "status", "rules failing"):
-        apps.add_column(column)
+        apps.add_column(column, no_wrap=column in ("account", "region", "release", "status"))
     for a in report.assessments:
         app = a.application
         status = _app_status(a)
