@@ -130,20 +130,22 @@ class ProposalBuilder:
                 confidenceScore=1.0,
             ))
         if self.options.include_indirect and lineage.indirect:
-            downstreams = [make_schema_field_urn(output_urn, c.column) for c in lineage.columns]
-            by_kind: dict[str, list[str]] = {}
+            by_kind: dict[str, set[str]] = {}
             for dep in lineage.indirect:
-                by_kind.setdefault(dep.kind.value, []).append(
+                by_kind.setdefault(dep.kind.value, set()).add(
                     make_schema_field_urn(self.dataset_urn(dep.column.dataset), dep.column.column))
+            # A filter or join key shapes every row written, so it is an indirect upstream of each column;
+            # DataHub's patch format takes one downstream per entry.
             for kind, upstreams in sorted(by_kind.items()):
-                items.append(FineGrainedLineageClass(
-                    upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
-                    upstreams=sorted(set(upstreams)),
-                    downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD_SET,
-                    downstreams=downstreams,
-                    transformOperation=f"INDIRECT_{kind}",
-                    confidenceScore=1.0,
-                ))
+                for column in lineage.columns:
+                    items.append(FineGrainedLineageClass(
+                        upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
+                        upstreams=sorted(upstreams),
+                        downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD,
+                        downstreams=[make_schema_field_urn(output_urn, column.column)],
+                        transformOperation=f"INDIRECT_{kind}",
+                        confidenceScore=1.0,
+                    ))
         return items
 
     def _run(self, lineage: WriteLineage, job: JobInfo, job_urn: str, inputs: Iterable[str], output: str,

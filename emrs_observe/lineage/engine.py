@@ -53,6 +53,9 @@ _AGGREGATE_NAMES = frozenset(n.lower() for n in _AGGREGATES) | {"avg", "count", 
 # Window specs say which rows a window function sees, not which values it computes: indirect.
 _WINDOW_SPEC = frozenset({"WindowSpecDefinition", "SpecifiedWindowFrame", "UnspecifiedFrame"})
 
+# Wrappers around the function that names a computation.
+_WRAPPERS = frozenset({"AggregateExpression", "WindowExpression"})
+
 # Operation parameters that make indirect dependencies, by operation name.
 _INDIRECT_PARAMS: dict[str, tuple[tuple[str, Dependency], ...]] = {
     "Filter": (("condition", Dependency.FILTER),),
@@ -183,6 +186,8 @@ class _Tracer:
             passthrough = True
         else:
             expr = self.plan.expressions[node.id]
+            if expr.is_literal and expr.value is None:
+                return _EMPTY  # a NULL (e.g. a ROLLUP subtotal row in Expand) carries no data at all
             if expr.is_literal or expr.class_name in _WINDOW_SPEC:
                 return _Trace(frozenset(), Transform.TRANSFORMATION)
             # A synthetic union function merges the same column from each branch: no computation.
@@ -213,6 +218,9 @@ class _Tracer:
             seen.add(node)
             if node.kind == "expr":
                 expr = self.plan.expressions[node.id]
+                if expr.class_name in _WRAPPERS and expr.child_refs:
+                    stack.append(expr.child_refs[0])  # name the function inside, e.g. `sum`, `rank`
+                    continue
                 if not (_is_transparent(expr) or expr.synthetic or expr.is_literal):
                     names.append(expr.params.get("name") or expr.name if expr.class_name.endswith("UDF")
                                  else expr.name)
@@ -252,6 +260,7 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
                 origins[attr_id] = frozenset(SourceColumn(d, name) for d in datasets)
         elif op.name == "Expand":
             _expand_children(op, plan, extra_children)
+    _cte_children(operations, plan, extra_children)
 
     tracer = _Tracer(plan, origins, extra_children)
     write = plan.write
@@ -301,6 +310,21 @@ def _all_sources(tracer: _Tracer, ref: Ref) -> frozenset[SourceColumn]:
         expr = tracer.plan.expressions[ref.id]
         return frozenset().union(*(tracer.trace(c).sources for c in expr.child_refs))
     return tracer.trace(ref).sources
+
+
+def _cte_children(operations: list[Operation], plan: ExecutionPlan, extra: dict[str, tuple[Ref, ...]]) -> None:
+    """A CTE reference (Spark 3.4+ WithCTE) outputs fresh attributes: position i is column i of its definition."""
+    definitions = {str(op.params.get("id")): op for op in operations if op.name == "CTERelationDef"}
+    for op in operations:
+        if op.name != "CTERelationRef":
+            continue
+        definition = definitions.get(str(op.params.get("cteId")))
+        if definition is None or not definition.child_ids:
+            continue
+        source = plan.operations[definition.child_ids[0]].output
+        for attr_id, source_id in zip(op.output, source, strict=False):
+            if not plan.attributes[attr_id].child_refs:
+                extra[attr_id] = (Ref("attr", source_id),)
 
 
 def _expand_children(op: Operation, plan: ExecutionPlan, extra: dict[str, tuple[Ref, ...]]) -> None:

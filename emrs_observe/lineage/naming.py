@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 S3_SCHEMES = ("s3", "s3a", "s3n")
 # Spark writes these into table directories; they are never tables themselves.
 _DATA_FILE = re.compile(
-    r"(^part-|^_|\.(parquet|orc|avro|csv|tsv|json|jsonl|txt|gz|bz2|snappy|zst|lz4|deflate|xml|crc)$)",
+    r"(^part-|^_|^\d{6}_\d+(_copy_\d+)?$|\.(parquet|orc|avro|csv|tsv|json|jsonl|txt|gz|bz2|snappy|zst|lz4|deflate|xml|crc)$)",
     re.IGNORECASE,
 )
 _PARTITION = re.compile(r"^[^=/]+=[^/]*$")

@@ -59,6 +59,7 @@ class RecordingServer:
     requests: list[Request] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     port: int = 0
+    latency_s: float = 0.0  # added before every scripted-or-normal answer: a slow server
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,6 +97,8 @@ class RecordingServer:
                     fault = owner.faults.popleft() if owner.faults else None
                     if fault is None:
                         owner.requests.append(request)
+                if owner.latency_s:
+                    time.sleep(owner.latency_s)
                 if fault is not None:
                     if fault.delay_s:
                         time.sleep(fault.delay_s)

@@ -1,0 +1,3 @@
+from emrs_observe.cli import main
+
+main()

@@ -1,0 +1,309 @@
+"""`emrs-observe lineage run|show` end to end: real files, a real moto S3, a DataHub recorder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from datahub.emitter.mce_builder import make_schema_field_urn
+from datahub.ingestion.source.file import read_metadata_file
+
+from emrs_observe import storage
+from emrs_observe.cli import main
+from tests.conftest import free_port
+from tests.lineage import samples
+from tests.lineage.planbuilder import PlanBuilder, lineage_object
+from tests.servers.datahub_gms import DataHubRecorder
+from tests.servers.recorder import Fault
+
+REVENUE = "urn:li:dataset:(urn:li:dataPlatform:glue,sales.country_revenue,PROD)"
+ENRICHED = "urn:li:dataset:(urn:li:dataPlatform:s3,acme-lake/curated/enriched_orders,PROD)"
+FX = "urn:li:dataset:(urn:li:dataPlatform:glue,sales.fx_rates,PROD)"
+EXPECTED_REVENUE = {
+    "country": ([make_schema_field_urn(ENRICHED, "country")], "IDENTITY"),
+    "revenue_eur": (sorted([make_schema_field_urn(FX, "rate"), make_schema_field_urn(ENRICHED, "amount")]),
+                    "AGGREGATION"),
+    "order_count": ([make_schema_field_urn(ENRICHED, "id")], "AGGREGATION"),
+}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["lineage", *args], env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def summary_of(stdout: str) -> dict[str, Any]:
+    return json.loads(stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def source(tmp_path: Path, examples: Path) -> Path:
+    folder = tmp_path / "lineage"
+    shutil.copytree(examples / "lineage", folder)
+    return folder
+
+
+def write_object(folder: Path, key: str, builder: PlanBuilder, ts: int = 1_763_719_300_000) -> Path:
+    path = folder / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(lineage_object(builder.plan(), builder.event(ts), samples.JOB)))
+    return path
+
+
+def simple_builder(index: int) -> PlanBuilder:
+    b = PlanBuilder(name="orders-daily", plan_id=f"00000000-0000-0000-0000-{index:012d}")
+    src = b.read([f"s3://lake/in/t{index}"], ["a", "b"])
+    b.write(b.project(src, [b.alias(b.fn("concat", src["a"], src["b"]), "ab")]), f"s3://lake/out/t{index}")
+    return b
+
+
+def test_folder_to_file_sink_then_nothing_new(source: Path, tmp_path: Path) -> None:
+    out, state = tmp_path / "mcps.json", tmp_path / "state.json"
+    code, stdout, _ = run("run", "--source", str(source), "--sink", f"file:{out}", "--state", str(state))
+    assert code == 0
+    summary = summary_of(stdout)
+    assert summary["objects"]["read"] == 2 and summary["executions"] == 2
+    assert summary["lineage_edges"] == 11  # 7 columns of enriched_orders + 4 upstream edges of country_revenue
+    records = list(read_metadata_file(out))
+    assert len(records) == summary["proposals"]
+
+    code, stdout, _ = run("run", "--source", str(source), "--sink", f"file:{out}", "--state", str(state))
+    assert code == 0
+    again = summary_of(stdout)
+    assert again["objects"]["already_processed"] == 2 and again["objects"]["read"] == 0
+    assert len(list(read_metadata_file(out))) == len(records)
+
+
+def test_rest_sink_receives_the_exact_column_lineage(source: Path, datahub: DataHubRecorder) -> None:
+    code, stdout, _ = run("run", "--source", str(source), "--sink", f"datahub:{datahub.url}")
+    assert code == 0, stdout
+    assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
+    assert datahub.column_lineage(ENRICHED)["customer_name"] == (
+        [make_schema_field_urn("urn:li:dataset:(urn:li:dataPlatform:s3,acme-lake/raw/customers,PROD)", "name")],
+        "TRANSFORMATION")
+    assert not datahub.parse_errors
+
+
+def test_bad_objects_are_reported_and_remembered_and_good_ones_still_go(source: Path, tmp_path: Path,
+                                                                       datahub: DataHubRecorder) -> None:
+    bad = source / "dt=2025-11-21/hour=11/app/truncated.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text('{"format": "emrs-observe.lineage", "version": 1, "executionPlan": {"id"')
+    (source / "dt=2025-11-21/hour=11/app/notes.txt").write_text("not lineage at all\n")
+    state = tmp_path / "state.json"
+    args = ("run", "--source", str(source), "--sink", f"datahub:{datahub.url}", "--state", str(state))
+    code, stdout, _ = run(*args)
+    assert code == 3
+    summary = summary_of(stdout)
+    reasons = {Path(r["object"]).name: r["reason"] for r in summary["rejected"]}
+    assert reasons["truncated.json"].startswith("truncated JSON")
+    assert "neither JSON nor console" in reasons["notes.txt"]
+    assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
+
+    code, stdout, _ = run(*args)
+    assert code == 0 and summary_of(stdout)["objects"]["already_processed"] == 4
+
+    bad.write_text(json.dumps(lineage_object(simple_builder(1).plan(), None, samples.JOB)))
+    code, stdout, _ = run(*args)
+    assert code == 0 and summary_of(stdout)["executions"] == 1
+
+
+def test_late_object_sorting_before_the_checkpoint_is_processed(source: Path, tmp_path: Path) -> None:
+    state, out = tmp_path / "state.json", tmp_path / "out.json"
+    args = ("run", "--source", str(source), "--sink", f"file:{out}", "--state", str(state))
+    assert run(*args)[0] == 0
+    write_object(source, "dt=2025-11-20/hour=23/late-app/1-late.json", simple_builder(7))
+    code, stdout, _ = run(*args)
+    assert code == 0
+    summary = summary_of(stdout)
+    assert summary["executions"] == 1 and summary["objects"]["already_processed"] == 2
+
+
+def test_failing_sink_exits_4_and_keeps_the_checkpoint(source: Path, tmp_path: Path,
+                                                       datahub: DataHubRecorder) -> None:
+    state = tmp_path / "state.json"
+    args = ("run", "--source", str(source), "--sink", f"datahub:{datahub.url}", "--state", str(state))
+    datahub.inject(*[Fault(500, body=b'{"message": "GMS is down"}')] * 20)
+    code, stdout, _ = run(*args)
+    assert code == 4
+    assert "did not accept" in summary_of(stdout)["sink_error"]
+    assert not state.exists() or json.loads(state.read_text())["processed"] == {}
+    datahub.faults.clear()
+    code, stdout, _ = run(*args)
+    assert code == 0 and summary_of(stdout)["executions"] == 2
+    assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
+
+
+def test_unreachable_datahub_is_named_and_the_token_never_printed(source: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    token = "eyJhbGciOiJIUzI1NiJ9.secret-gms-token-4711"
+    code, stdout, stderr = run("run", "--source", str(source), "--sink", f"datahub:{url}",
+                               env={"DATAHUB_GMS_TOKEN": token})
+    assert code == 4
+    assert url in summary_of(stdout)["sink_error"]
+    assert token not in stdout + stderr and "secret-gms-token" not in stdout + stderr
+
+
+def test_token_is_sent_as_bearer_but_not_echoed_when_rejected(source: Path, datahub: DataHubRecorder) -> None:
+    token = "secret-gms-token-0815"
+    datahub.inject(*[Fault(401, body=b'{"message": "Unauthorized", "status": 401}')] * 10)
+    code, stdout, stderr = run("run", "--source", str(source), "--sink", f"datahub:{datahub.url}",
+                               env={"DATAHUB_GMS_TOKEN": token})
+    assert code == 4
+    assert token not in stdout + stderr
+    datahub.faults.clear()
+    assert run("run", "--source", str(source), "--sink", f"datahub:{datahub.url}",
+               env={"DATAHUB_GMS_TOKEN": token})[0] == 0
+    assert {r.header("Authorization") for r in datahub.requests} == {f"Bearer {token}"}
+
+
+def test_bare_plans_and_events_pair_across_files(tmp_path: Path, datahub: DataHubRecorder) -> None:
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    builder = samples.country_revenue()
+    (folder / "a-event.json").write_text(json.dumps(builder.event(samples.REVENUE_TS)))  # event sorts first
+    (folder / "b-plan.json").write_text(json.dumps(builder.plan()))
+    (folder / "c-lonely-event.json").write_text(json.dumps(simple_builder(3).event(5)))
+    state = tmp_path / "state.json"
+    code, stdout, _ = run("run", "--source", str(folder), "--sink", f"datahub:{datahub.url}", "--state", str(state))
+    assert code == 3
+    (rejected,) = summary_of(stdout)["rejected"]
+    assert rejected["object"].endswith("c-lonely-event.json") and "no plan with that id" in rejected["reason"]
+    runs = [v for k, v in datahub.snapshot().items() if "RunEvent" in k and v.get("status") == "COMPLETE"]
+    assert [r["result"]["type"] for r in runs] == ["SUCCESS"]
+    assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
+    assert set(json.loads(state.read_text())["processed"]) == {"a-event.json", "b-plan.json"}
+
+
+def test_dry_run_sends_and_saves_nothing(source: Path, tmp_path: Path, datahub: DataHubRecorder) -> None:
+    state = tmp_path / "state.json"
+    code, stdout, _ = run("run", "--source", str(source), "--sink", f"datahub:{datahub.url}", "--state",
+                          str(state), "--dry-run")
+    assert code == 0 and summary_of(stdout)["executions"] == 2
+    assert datahub.requests == [] and not state.exists()
+
+
+def test_spark_data_files_next_to_lineage_are_skipped(tmp_path: Path, examples: Path) -> None:
+    table = tmp_path / "warehouse/sales.db/country_revenue"
+    table.mkdir(parents=True)
+    shutil.copy(examples / "spline-forms/hdfs/sales.db/country_revenue/_LINEAGE", table / "_LINEAGE")
+    (table / "part-00000-1.snappy.parquet").write_bytes(b"PAR1\x00\x00PAR1")
+    (table / "_SUCCESS").write_text("")
+    (table / ".part-00000-1.snappy.parquet.crc").write_bytes(b"crc")
+    code, stdout, _ = run("run", "--source", str(tmp_path / "warehouse"), "--sink", f"file:{tmp_path / 'o.json'}")
+    assert code == 0
+    summary = summary_of(stdout)
+    assert summary["objects"] == {"listed": 4, "skipped_not_lineage": 3, "already_processed": 0, "read": 1,
+                                  "rejected": 0, "unreadable": 0}
+    assert summary["by_form"] == {"spline-hdfs": 1}
+
+
+@pytest.fixture
+def s3(aws_env: str) -> Iterator[Any]:
+    storage.s3_client.cache_clear()  # the cached client must pick up this test's endpoint
+    client = boto3.client("s3")
+    yield client
+    storage.s3_client.cache_clear()
+
+
+def test_s3_source_and_checkpoint_on_moto(s3: Any, examples: Path, datahub: DataHubRecorder) -> None:
+    s3.create_bucket(Bucket="lineage")
+    for path in sorted((examples / "lineage").rglob("*.json")):
+        key = "emrs/" + path.relative_to(examples / "lineage").as_posix()
+        s3.put_object(Bucket="lineage", Key=key, Body=path.read_bytes())
+    old = simple_builder(9)
+    s3.put_object(Bucket="lineage", Key="emrs/dt=2025-10-01/hour=00/app/1-old.json",
+                  Body=json.dumps(lineage_object(old.plan(), old.event(1), samples.JOB)).encode())
+    args = ("run", "--source", "s3://lineage/emrs/", "--sink", f"datahub:{datahub.url}",
+            "--state", "s3://lineage/state/checkpoint.json", "--since", "2025-11-01", "--workers", "4")
+    code, stdout, _ = run(*args)
+    assert code == 0, stdout
+    summary = summary_of(stdout)
+    assert summary["executions"] == 2 and summary["objects"]["read"] == 2
+    assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
+    checkpoint = json.loads(s3.get_object(Bucket="lineage", Key="state/checkpoint.json")["Body"].read())
+    assert sorted(checkpoint["processed"]) == sorted(
+        "dt=2025-11-21/hour=10/" + p.relative_to(examples / "lineage/dt=2025-11-21/hour=10").as_posix()
+        for p in (examples / "lineage").rglob("*.json"))
+    code, stdout, _ = run(*args)
+    assert code == 0 and summary_of(stdout)["executions"] == 0
+
+
+def test_denied_bucket_is_a_clear_error(s3: Any) -> None:
+    code, _, stderr = run("run", "--source", "s3://no-such-bucket/lineage/", "--sink", "file:/dev/null")
+    assert code == 5
+    assert "cannot list s3://no-such-bucket/lineage/" in stderr and "NoSuchBucket" in stderr
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "emrs_observe", "lineage", *args]
+
+
+def test_killed_mid_run_then_rerun_gives_the_same_datahub_state(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    for i in range(8):
+        write_object(folder, f"dt=2025-11-21/hour=10/app/{i:03d}.json", simple_builder(i), ts=1_000 + i)
+    state = tmp_path / "state.json"
+    crashed = DataHubRecorder()
+    crashed.latency_s = 0.3
+    crashed.start()
+    clean = DataHubRecorder().start()
+    try:
+        args = ("run", "--source", str(folder), "--sink", f"datahub:{crashed.url}", "--state", str(state),
+                "--batch-size", "1", "--workers", "1", "--format", "json")
+        proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        assert crashed.wait_for(lambda reqs: sum(r.method == "POST" for r in reqs) >= 3, timeout_s=60)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        saved = json.loads(state.read_text())["processed"]
+        assert 2 <= len(saved) < 8  # progress was checkpointed, and the run really was cut short
+
+        crashed.latency_s = 0.0
+        rerun = subprocess.run(_cli(*args), capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        summary = json.loads(rerun.stdout)
+        assert summary["objects"]["already_processed"] == len(saved)
+        assert summary["executions"] == 8 - len(saved)
+
+        fresh = subprocess.run(_cli("run", "--source", str(folder), "--sink", f"datahub:{clean.url}",
+                                    "--format", "json"), capture_output=True, text=True, timeout=120)
+        assert fresh.returncode == 0, fresh.stderr
+        assert crashed.snapshot() == clean.snapshot()
+    finally:
+        crashed.stop()
+        clean.stop()
+
+
+def test_show_prints_table_dot_and_json(examples: Path) -> None:
+    (path,) = sorted(examples.glob("lineage/**/1763719262000-*.json"))
+    code, stdout, _ = run("show", str(path))
+    assert code == 0
+    assert "glue:sales.country_revenue" in stdout and "revenue_eur" in stdout and "AGGREGATION" in stdout
+    code, stdout, _ = run("show", str(path), "--format", "dot")
+    assert code == 0 and stdout.startswith("digraph lineage {")
+    assert ('"glue:sales.fx_rates.rate" -> "glue:sales.country_revenue.revenue_eur" '
+            '[label="AGGREGATION", style=solid];') in stdout
+    code, stdout, _ = run("show", str(path), "--format", "json")
+    (shown,) = json.loads(stdout)
+    assert shown["columns"][1] == {"column": "revenue_eur", "transform": "AGGREGATION", "functions": ["sum"],
+                                   "upstreams": ["glue:sales.fx_rates.rate",
+                                                 "s3:acme-lake/curated/enriched_orders.amount"]}
+
+
+def test_show_names_a_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"executionPlan": {"id": "p1", "operations": {}}}')
+    code, _, stderr = run("show", str(path))
+    assert code == 3
+    assert str(path) in stderr and "operations.write must be a JSON object" in stderr
