@@ -29,7 +29,8 @@ public final class EventEncoder {
     private static final byte[] K_MDC = ",\"mdc\":{".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] K_TRUNCATED = ",\"truncated\":true".getBytes(StandardCharsets.US_ASCII);
 
-    private final byte[] constantTail;
+    // Replaced once when Spark learns the application id (after the driver plugin starts).
+    private volatile byte[] constantTail;
     private final int maxEventBytes;
     private final ThreadLocal<JsonBytes> buffers = ThreadLocal.withInitial(() -> new JsonBytes(INITIAL));
 
@@ -38,6 +39,12 @@ public final class EventEncoder {
     }
 
     public EventEncoder(String source, String service, String hostname, String ddtags, int maxEventBytes) {
+        this.maxEventBytes = maxEventBytes;
+        setConstants(source, service, hostname, ddtags);
+    }
+
+    /** The fields every event of this JVM carries. */
+    public void setConstants(String source, String service, String hostname, String ddtags) {
         JsonBytes tail = new JsonBytes(256);
         tail.raw(",\"ddsource\":".getBytes(StandardCharsets.US_ASCII)).string(source);
         tail.raw(",\"service\":".getBytes(StandardCharsets.US_ASCII)).string(service);
@@ -45,7 +52,6 @@ public final class EventEncoder {
         tail.raw(",\"ddtags\":".getBytes(StandardCharsets.US_ASCII)).string(ddtags);
         tail.raw('}');
         this.constantTail = tail.toArray();
-        this.maxEventBytes = maxEventBytes;
     }
 
     /** Whether the last {@link #encode} on this thread had to truncate. */

@@ -29,6 +29,11 @@ public final class JobMetadata {
         this.tags = tags;
     }
 
+    public JobMetadata withSparkAppId(String appId) {
+        return new JobMetadata(appId, sparkAppName, emrApplicationId, emrJobRunId, releaseLabel, executorId, hostname,
+                tags);
+    }
+
     public static JobMetadata resolve(ObserveConfig cfg, Map<String, String> conf, Map<String, String> env,
             String appId, String appName, String executorId) {
         return new JobMetadata(appId, appName, lookup(cfg.metaEmrApplicationId, conf, env),

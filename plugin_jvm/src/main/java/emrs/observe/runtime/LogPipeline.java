@@ -24,13 +24,33 @@ public final class LogPipeline {
 
     private final EventEncoder encoder;
     private final LogShipper shipper;
-    private final long shutdownTimeoutMs;
+    private final ObserveConfig cfg;
+    private volatile JobMetadata meta;
     private volatile boolean detached;
 
-    private LogPipeline(EventEncoder encoder, LogShipper shipper, long shutdownTimeoutMs) {
+    private LogPipeline(EventEncoder encoder, LogShipper shipper, ObserveConfig cfg, JobMetadata meta) {
         this.encoder = encoder;
         this.shipper = shipper;
-        this.shutdownTimeoutMs = shutdownTimeoutMs;
+        this.cfg = cfg;
+        this.meta = meta;
+        setConstants(meta);
+    }
+
+    private void setConstants(JobMetadata m) {
+        String service = cfg.datadogService != null ? cfg.datadogService
+                : m.sparkAppName != null ? m.sparkAppName : "spark";
+        encoder.setConstants(cfg.datadogSource, service, m.hostname, m.ddtags());
+    }
+
+    /** Spark assigns the application id after plugins start: tag later events with it. */
+    public void setSparkAppId(String appId) {
+        JobMetadata m = meta.withSparkAppId(appId);
+        meta = m;
+        setConstants(m);
+    }
+
+    public JobMetadata metadata() {
+        return meta;
     }
 
     public static LogPipeline current() {
@@ -45,9 +65,7 @@ public final class LogPipeline {
         if (current != null) {
             return current;
         }
-        String service = cfg.datadogService != null ? cfg.datadogService
-                : meta.sparkAppName != null ? meta.sparkAppName : "spark";
-        EventEncoder encoder = new EventEncoder(cfg.datadogSource, service, meta.hostname, meta.ddtags());
+        EventEncoder encoder = new EventEncoder(cfg.datadogSource, "spark", meta.hostname, meta.ddtags());
         LogShipper shipper = null;
         if (key != null && key.present()) {
             shipper = new LogShipper(new EventBuffer(cfg.bufferMaxBytes),
@@ -55,7 +73,7 @@ public final class LogPipeline {
                     new RetryPolicy(cfg.maxRetries, cfg.retryBaseMs, cfg.retryMaxMs), COUNTERS,
                     cfg.flushIntervalMs, Warnings::onceKeyed).start();
         }
-        current = new LogPipeline(encoder, shipper, cfg.shutdownTimeoutMs);
+        current = new LogPipeline(encoder, shipper, cfg, meta);
         return current;
     }
 
@@ -92,7 +110,7 @@ public final class LogPipeline {
         }
         p.detached = true;
         if (p.shipper != null) {
-            p.shipper.close(p.shutdownTimeoutMs);
+            p.shipper.close(p.cfg.shutdownTimeoutMs);
         }
         if (COUNTERS.droppedTotal() > 0 || COUNTERS.failed.get() > 0) {
             Warnings.warn("Datadog log shipping: " + COUNTERS.summary());

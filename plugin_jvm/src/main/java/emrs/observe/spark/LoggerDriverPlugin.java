@@ -3,6 +3,7 @@ package emrs.observe.spark;
 import emrs.observe.config.ObserveConfig;
 import emrs.observe.datadog.ApiKeyHolder;
 import emrs.observe.runtime.JobMetadata;
+import emrs.observe.runtime.LogPipeline;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -59,6 +60,10 @@ public final class LoggerDriverPlugin implements DriverPlugin {
 
     @Override
     public void registerMetrics(String appId, PluginContext ctx) {
+        LogPipeline pipeline = LogPipeline.current();
+        if (pipeline != null && appId != null) {
+            pipeline.setSparkAppId(appId);
+        }
         PluginSupport.registerMetrics(ctx.metricRegistry());
     }
 

@@ -1,0 +1,153 @@
+package emrs.observe.lineage;
+
+import emrs.observe.config.ObserveConfig;
+import emrs.observe.runtime.JobMetadata;
+import emrs.observe.runtime.Warnings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import scala.Tuple2;
+
+/**
+ * Writes lineage objects through the Hadoop FileSystem API: {@code s3://} (EMRFS on EMR),
+ * {@code s3a://} elsewhere, {@code file://} for local use. A failed write is retried, then
+ * counted and reported on stderr; it never throws into the Spark job.
+ */
+public final class LineageWriter {
+    private final Configuration hadoopConf;
+    private final URI location;
+    private final LineageJob job;
+    private final int maxAttempts;
+    private final long backoffMs;
+
+    public final AtomicLong written = new AtomicLong();
+    public final AtomicLong retried = new AtomicLong();
+    public final AtomicLong failed = new AtomicLong();
+    public final AtomicLong rejected = new AtomicLong();
+
+    public LineageWriter(Configuration hadoopConf, String location, LineageJob job, int maxAttempts, long backoffMs) {
+        this.hadoopConf = hadoopConf;
+        this.location = parseLocation(location, hadoopConf);
+        this.job = job;
+        this.maxAttempts = Math.max(1, maxAttempts);
+        this.backoffMs = backoffMs;
+    }
+
+    /** A writer for the running Spark application: its Hadoop conf and job metadata. */
+    public static LineageWriter fromSpark(SparkContext sc, String location) {
+        Map<String, String> conf = new HashMap<>();
+        for (Tuple2<String, String> t : sc.getConf().getAll()) {
+            conf.put(t._1(), t._2());
+        }
+        ObserveConfig cfg = ObserveConfig.parse(conf);
+        JobMetadata meta = JobMetadata.resolve(cfg, conf, System.getenv(), sc.applicationId(), sc.appName(), "driver");
+        LineageJob job = new LineageJob(meta.sparkAppId, meta.sparkAppName, meta.emrApplicationId, meta.emrJobRunId,
+                meta.releaseLabel, meta.tags);
+        return new LineageWriter(sc.hadoopConfiguration(), location, job, 3, 500);
+    }
+
+    static URI parseLocation(String location, Configuration conf) {
+        if (location == null || location.trim().isEmpty()) {
+            throw new IllegalArgumentException("lineage location is empty (expected s3://bucket/prefix/)");
+        }
+        URI uri = URI.create(location.trim());
+        String scheme = uri.getScheme();
+        if (scheme == null) {
+            throw new IllegalArgumentException("lineage location '" + location
+                    + "' has no scheme (expected s3://, s3a:// or file://)");
+        }
+        if ("s3".equals(scheme) && !hasFileSystem("s3", conf)) {
+            // Outside EMR nothing serves s3://; the same bucket is reachable through s3a://.
+            uri = URI.create("s3a" + location.trim().substring(2));
+        }
+        return uri;
+    }
+
+    private static boolean hasFileSystem(String scheme, Configuration conf) {
+        try {
+            FileSystem.getFileSystemClass(scheme, conf);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes one object; returns its full path, or null when it could not be written (the
+     * reason is on stderr and in the counters).
+     */
+    public String write(String planJson, String eventJson) {
+        LineageDocument doc;
+        try {
+            doc = LineageDocument.parse(planJson, eventJson);
+        } catch (IllegalArgumentException e) {
+            rejected.incrementAndGet();
+            Warnings.warn("lineage object not written: " + e.getMessage());
+            return null;
+        }
+        String key = LineageKey.of(location.getPath(), doc.eventTimestampMs, job.sparkAppId, doc.planId);
+        URI target = URI.create(location.getScheme() + "://" + (location.getAuthority() == null ? ""
+                : location.getAuthority()) + (key.startsWith("/") ? key : "/" + key));
+        byte[] bytes = doc.toJson(job);
+        IOException last = null;
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            try {
+                put(target, bytes);
+                written.incrementAndGet();
+                return target.toString();
+            } catch (IOException e) {
+                last = e;
+                if (attempt < maxAttempts) {
+                    retried.incrementAndGet();
+                    sleep(backoffMs * (1L << (attempt - 1)));
+                }
+            }
+        }
+        failed.incrementAndGet();
+        Warnings.warn("lineage object " + target + " not written after " + maxAttempts + " attempts: "
+                + (last == null ? "" : last.getClass().getSimpleName() + ": " + last.getMessage())
+                + ". The Spark job continues; the lineage of this execution is missing");
+        return null;
+    }
+
+    private void put(URI target, byte[] bytes) throws IOException {
+        Path path = new Path(target);
+        FileSystem fs = path.getFileSystem(hadoopConf);
+        if ("file".equals(target.getScheme())) {
+            // Local readers may list the directory mid-write: write aside, then rename.
+            Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
+            try (OutputStream out = fs.create(tmp, true)) {
+                out.write(bytes);
+            }
+            fs.delete(path, false);
+            if (!fs.rename(tmp, path)) {
+                throw new IOException("rename " + tmp + " to " + path + " failed");
+            }
+            return;
+        }
+        // Object stores make a PUT visible whole; a rename would be a copy.
+        try (OutputStream out = fs.create(path, true)) {
+            out.write(bytes);
+        }
+    }
+
+    public String countersJson() {
+        return "{\"written\":" + written.get() + ",\"retried\":" + retried.get() + ",\"failed\":" + failed.get()
+                + ",\"rejected\":" + rejected.get() + "}";
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
