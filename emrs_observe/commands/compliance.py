@@ -9,6 +9,9 @@ from typing import Any
 import click
 
 from emrs_observe.compliance.inventory import AwsOptions, InventoryError, load_inventory_file, scan_accounts
+from emrs_observe.compliance.metrics import API_KEY_ENV as METRICS_KEY_ENV
+from emrs_observe.compliance.metrics import api_key_from_env as metrics_api_key_from_env
+from emrs_observe.compliance.metrics import send as send_metrics
 from emrs_observe.compliance.pagerduty import DEFAULT_URL, ROUTING_KEY_ENV, PagerDutySink, routing_key_from_env
 from emrs_observe.compliance.rules import RULES
 from emrs_observe.compliance.scan import EXIT_INCOMPLETE, EXIT_VIOLATIONS, run_scan
@@ -63,6 +66,15 @@ def _config_source(ctx: click.Context) -> str:
     help="PEM file of CAs to trust for the PagerDuty URL (e.g. behind a TLS-inspecting proxy).",
 )
 @click.option(
+    "--metrics/--no-metrics",
+    default=False,
+    show_default=True,
+    help="Send scan gauges to Datadog (API key from $DD_API_KEY only).",
+)
+@click.option("--datadog-site", envvar="DD_SITE", default="datadoghq.com", show_default=True)
+@click.option("--datadog-url", envvar="EMRS_OBSERVE_DATADOG_URL", help="Datadog API base URL (overrides the site).")
+@click.option("--metric-tag", "metric_tags", multiple=True, help="Extra key:value tag on every gauge (repeatable).")
+@click.option(
     "--retrigger-hours",
     type=click.FloatRange(0),
     default=24.0,
@@ -79,6 +91,10 @@ def scan(
     max_attempts: int,
     pagerduty_url: str,
     pagerduty_ca_bundle: str | None,
+    metrics: bool,
+    datadog_site: str,
+    datadog_url: str | None,
+    metric_tags: tuple[str, ...],
     retrigger_hours: float,
 ) -> None:
     """Check the spark-defaults of every application; exit 0 compliant, 3 violations, 4 incomplete."""
@@ -92,6 +108,9 @@ def scan(
         sink = PagerDutySink(key, pagerduty_url, pagerduty_ca_bundle) if key else None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    dd_key = metrics_api_key_from_env()
+    if metrics and not dd_key:
+        raise click.UsageError(f"--metrics needs the Datadog API key in ${METRICS_KEY_ENV}")
 
     if input_path:
         try:
@@ -113,6 +132,8 @@ def scan(
         )
     except StateError as exc:
         raise click.ClickException(str(exc)) from None
+    if metrics and dd_key:
+        report.metrics_error = send_metrics(report, dd_key, datadog_url, datadog_site, metric_tags)
 
     from emrs_observe.compliance.report import print_table, to_dict
 

@@ -42,6 +42,7 @@ def to_dict(report: ScanReport) -> dict[str, Any]:
             },
             "api_calls": report.api_calls,
             "state_error": report.state_error,
+            "metrics_error": report.metrics_error,
         },
         "applications": [
             {
@@ -124,8 +125,9 @@ def print_table(report: ScanReport, console: Console) -> None:
         console.print(f"[yellow]allow-list entry for {entry.application} expired on {entry.expires}[/yellow]")
     for event, reason in report.alerts_failed:
         console.print(f"[yellow]PagerDuty {event.action} {event.dedup_key} not delivered: {reason}[/yellow]")
-    if report.state_error:
-        console.print(f"[yellow]{report.state_error}[/yellow]")
+    for problem in (report.state_error, report.metrics_error):
+        if problem:
+            console.print(f"[yellow]{problem}[/yellow]")
 
     summary = to_dict(report)["summary"]
     style = _STYLE[report.status]

@@ -32,6 +32,7 @@ class ScanReport:
     delivery: Delivery | None = None
     api_calls: dict[str, int] = field(default_factory=dict)
     state_error: str | None = None
+    metrics_error: str | None = None
 
     @property
     def new_applications(self) -> list[Application]:
@@ -52,7 +53,7 @@ class ScanReport:
 
     @property
     def incomplete(self) -> bool:
-        return bool(self.failures or self.alerts_failed or self.state_error)
+        return bool(self.failures or self.alerts_failed or self.state_error or self.metrics_error)
 
     @property
     def status(self) -> str:
