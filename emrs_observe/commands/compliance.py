@@ -13,7 +13,7 @@ from emrs_observe.compliance.metrics import API_KEY_ENV as METRICS_KEY_ENV
 from emrs_observe.compliance.metrics import api_key_from_env as metrics_api_key_from_env
 from emrs_observe.compliance.metrics import send as send_metrics
 from emrs_observe.compliance.pagerduty import DEFAULT_URL, ROUTING_KEY_ENV, PagerDutySink, routing_key_from_env
-from emrs_observe.compliance.rules import RULES
+from emrs_observe.compliance.rules import RELEASE_UNSUPPORTED, RULES
 from emrs_observe.compliance.scan import EXIT_INCOMPLETE, EXIT_VIOLATIONS, run_scan
 from emrs_observe.compliance.settings import SettingsError, parse_settings
 from emrs_observe.compliance.state import StateError
@@ -151,6 +151,7 @@ def scan(
 @group.command(name="rules")
 def rules() -> None:
     """List the rules: id, severity, what each checks."""
+    click.echo(f"{RELEASE_UNSUPPORTED:24} {'error':9} the release can run the plugin (warning when not in the table)")
     for r in RULES:
         click.echo(f"{r.id:24} {r.severity.value:9} {r.title}")
 
