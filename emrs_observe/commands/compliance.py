@@ -100,7 +100,8 @@ def scan(
     """Check the spark-defaults of every application; exit 0 compliant, 3 violations, 4 incomplete."""
     table: dict[str, Any] = dict(ctx.default_map or {})
     try:
-        settings = parse_settings(table, _config_source(ctx))
+        options = frozenset(p.name for p in ctx.command.params if p.name)
+        settings = parse_settings(table, _config_source(ctx), options)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
     key = routing_key_from_env()

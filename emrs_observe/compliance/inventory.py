@@ -120,6 +120,11 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {exc}"
 
 
+def _code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
 class _Calls:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
@@ -216,7 +221,9 @@ def scan_accounts(
                 return application_from_api(summary, where)  # rules apply to Spark only: no get needed
             doc = scope.client.get_application(applicationId=summary["id"])["application"]
             return application_from_api(doc, where)
-        except Exception as exc:
+        except Exception as exc:  # every failure is reported, none is fatal
+            if _code(exc) == "ResourceNotFoundException":
+                return None  # deleted between the list and the get: nothing left to check
             kind, reason = classify(exc)
             fail(
                 ScanFailure(

@@ -40,7 +40,13 @@ class ScanSettings:
     allow: tuple[AllowEntry, ...] = field(default_factory=tuple)
 
 
-def parse_settings(table: dict[str, Any] | None, source: str) -> ScanSettings:
+STRUCTURED_KEYS = frozenset({"accounts", "allow", "regions"})
+
+
+def parse_settings(
+    table: dict[str, Any] | None, source: str, option_keys: frozenset[str] | None = None
+) -> ScanSettings:
+    """`option_keys`: the scan command's option names; any other key is a typo and refused."""
     table = table or {}
     where = f"{source} [compliance.scan]"
     for key in _FORBIDDEN:
@@ -49,6 +55,11 @@ def parse_settings(table: dict[str, Any] | None, source: str) -> ScanSettings:
                 f"{where}: `{key}` must not be in the config file; secrets come from environment "
                 "variables only (EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY, DD_API_KEY)"
             )
+    if option_keys is not None:
+        unknown = sorted(set(table) - option_keys - STRUCTURED_KEYS)
+        if unknown:
+            known = ", ".join(sorted(option_keys | STRUCTURED_KEYS))
+            raise SettingsError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {known}")
     default_regions = table.get("regions")
     accounts = table.get("accounts", [])
     if not isinstance(accounts, list):

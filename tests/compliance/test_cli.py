@@ -88,6 +88,7 @@ def test_a_malformed_inventory_file_is_refused_naming_file_and_entry(
         ('[[compliance.scan.accounts]]\nid = "111111111111"\n', "accounts[0]: `regions` must be a non-empty list"),
         ('[[compliance.scan.accounts]]\nid = "111111111111"\nregions = ["mars-1"]\n', "'mars-1' is not an AWS region"),
         ("[compliance.scan]\n", "no accounts to scan"),
+        ("[compliance.scan]\nconcurency = 4\n", "unknown key(s) concurency; known: accounts, allow, concurrency"),
         ('[[compliance.scan.allow]]\napplication = "a"\nexpires = 2030-01-01\n', "allow[0]: `reason` is required"),
     ],
 )

@@ -132,6 +132,7 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
         (["--release-label", "emr-7.2.0", "--tags", "team"], "--tags 'team' is not key=value"),
         (["--release-label", "emr-7.2.0", "--plugin-jar", "s3://a/plugin.jar"], "emrs-observe-plugin-<version>.jar"),
         (["--release-label", "emr-7.2.0", "--lineage-location", "/tmp/x"], "not an s3://bucket/prefix/ URI"),
+        (["--release-label", "emr-7.2.0", "--vault-secret-path", "x" * 1100], "over 1024 characters"),
     ],
 )
 def test_refusals_say_what_is_wrong(args: list[str], message: str) -> None:
