@@ -112,7 +112,9 @@ public final class LogPipeline {
         if (p.shipper != null) {
             p.shipper.close(p.cfg.shutdownTimeoutMs);
         }
-        if (COUNTERS.droppedTotal() > 0 || COUNTERS.failed.get() > 0) {
+        // Without a key the start-up warning already said every line is lost (dropped.no_api_key).
+        long noKey = COUNTERS.dropped(DropReason.NO_API_KEY);
+        if (COUNTERS.droppedTotal() - noKey > 0 || COUNTERS.failed.get() > 0) {
             Warnings.warn("Datadog log shipping: " + COUNTERS.summary());
         }
     }

@@ -77,7 +77,8 @@ final class PluginSupport {
                     + ObserveConfig.FAIL_ON_ERROR + "=true)", e);
         }
         Warnings.warn(what + ": " + reason + ". The Spark job continues without Datadog log shipping from this "
-                + "JVM; set " + ObserveConfig.FAIL_ON_ERROR + "=true to fail the job instead.");
+                + "JVM (lost lines are counted in the metric dropped.no_api_key); set " + ObserveConfig.FAIL_ON_ERROR
+                + "=true to fail the job instead.");
     }
 
     static void registerMetrics(MetricRegistry registry) {
