@@ -161,11 +161,10 @@ def _vault(ctx: Context) -> list[str]:
     addr = p.get(c.VAULT_ADDR, "")
     if not re.match(r"^https?://[^\s/]+", addr):
         messages.append(f"{c.VAULT_ADDR} is {'missing' if not addr else 'not an http(s):// URL'}. Fix: set it")
-    method = p.get(c.VAULT_AUTH_METHOD, "")
+    method = p.get(c.VAULT_AUTH_METHOD, "").strip() or c.DEFAULT_VAULT_AUTH_METHOD  # the plugin's default
     if method not in c.VAULT_AUTH_METHODS:
         # The value is not repeated: whatever was typed there might be a secret.
-        what = "missing" if not method else f"not one of {', '.join(c.VAULT_AUTH_METHODS)}"
-        messages.append(f"{c.VAULT_AUTH_METHOD} is {what}. Fix: set it (aws on EMR Serverless)")
+        messages.append(f"{c.VAULT_AUTH_METHOD} is not one of {', '.join(c.VAULT_AUTH_METHODS)}. Fix: set it")
     if method in c.VAULT_ROLE_METHODS and not p.get(c.VAULT_AUTH_ROLE, "").strip():
         messages.append(f"{c.VAULT_AUTH_ROLE} is missing; {method} login needs a role. Fix: set it")
     if not p.get(c.VAULT_SECRET_PATH, "").strip():
@@ -184,8 +183,11 @@ def _vault_tls(ctx: Context) -> list[str]:
 
 # Spark 3.x's default spark.redaction.regex, plus key names Spark misses (DD_API_KEY and friends).
 _SECRET_KEY = re.compile(c.SPARK_DEFAULT_REDACTION_REGEX + r"|(?i:api[._-]?key|private[._-]?key)")
-# Our keys that name *where* a secret lives, not the secret itself.
-_NOT_SECRET_KEYS = frozenset({c.VAULT_SECRET_PATH, c.VAULT_SECRET_FIELD, c.VAULT_AUTH_METHOD})
+# Our keys that name *where* a secret lives, not the secret itself: their names match Spark's
+# redaction regex, so only their values are checked.
+_NOT_SECRET_KEYS = frozenset(
+    {c.VAULT_SECRET_PATH, c.VAULT_SECRET_FIELD, c.VAULT_AUTH_METHOD, c.VAULT_TOKEN_FILE, c.VAULT_SECRET_ID_FILE}
+)
 _SECRET_VALUES: list[tuple[str, re.Pattern[str]]] = [
     ("a Vault token", re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}|\bs\.[A-Za-z0-9]{24}\b")),
     ("a Datadog API key", re.compile(r"^[0-9a-f]{32}$")),
@@ -205,9 +207,9 @@ def _own_redaction(props: dict[str, str]) -> re.Pattern[str] | None:
 
 
 def _secret_kind(key: str, value: str, own: re.Pattern[str] | None) -> str | None:
-    if key in _NOT_SECRET_KEYS or not value.strip():
+    if not value.strip():
         return None
-    if _SECRET_KEY.search(key) or (own is not None and own.search(key)):
+    if key not in _NOT_SECRET_KEYS and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
         return "a value under a secret-looking key (spark.redaction.regex)"
     for kind, pattern in _SECRET_VALUES:
         if pattern.search(value):

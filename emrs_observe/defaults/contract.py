@@ -30,11 +30,14 @@ VAULT_NAMESPACE = OBSERVE + "vault.namespace"
 VAULT_KV_MOUNT = OBSERVE + "vault.kvMount"
 VAULT_SECRET_PATH = OBSERVE + "vault.secretPath"
 VAULT_SECRET_FIELD = OBSERVE + "vault.secretField"
+VAULT_TOKEN_FILE = OBSERVE + "vault.tokenFile"  # a path to a token file, not a token
+VAULT_SECRET_ID_FILE = OBSERVE + "vault.secretIdFile"  # a path to an AppRole secret-id file
 DATADOG_SITE = OBSERVE + "datadog.site"
 TAGS = OBSERVE + "tags"
 FAIL_ON_ERROR = OBSERVE + "failOnError"
 
 VAULT_AUTH_METHODS = ("aws", "approle", "token")
+DEFAULT_VAULT_AUTH_METHOD = "aws"  # what the plugin uses when vault.authMethod is not set
 # Methods that log in with a role; `token` reads VAULT_TOKEN from the environment instead.
 VAULT_ROLE_METHODS = ("aws", "approle")
 

@@ -53,6 +53,19 @@ def test_missing_vault_role_and_secret_path_are_reported() -> None:
     assert any("authRole" in m for m in messages) and any("secretPath" in m for m in messages)
 
 
+def test_auth_method_defaults_to_aws_like_the_plugin() -> None:
+    props = without(compliant_props(), "spark.emrs.observe.vault.authMethod")
+    assert failing(props) == {}
+    assert "authRole" in failing(without(props, "spark.emrs.observe.vault.authRole"))["vault-settings"][0]
+
+
+def test_file_paths_under_token_like_keys_are_not_secrets_but_tokens_there_are() -> None:
+    props = compliant_props(**{"spark.emrs.observe.vault.tokenFile": "/var/run/secrets/vault-token"})
+    assert failing(props) == {}
+    leaked = compliant_props(**{"spark.emrs.observe.vault.tokenFile": "hvs.CAESIJlU9ZBWtXr2eOz3z0d0nOtr"})
+    assert "no-plaintext-secret" in failing(leaked)
+
+
 def test_token_auth_needs_no_role() -> None:
     props = without(compliant_props(), "spark.emrs.observe.vault.authRole")
     props["spark.emrs.observe.vault.authMethod"] = "token"
