@@ -60,11 +60,23 @@ def _flow_id(job: JobInfo, plan_name: str) -> str:
 class ProposalBuilder:
     def __init__(self, options: EmitOptions | None = None) -> None:
         self.options = options or EmitOptions()
+        # URN construction validates every part; a run names the same datasets and fields again and again.
+        self._dataset_urns: dict[DatasetRef, str] = {}
+        self._field_urns: dict[tuple[str, str], str] = {}
 
     def dataset_urn(self, dataset: DatasetRef) -> str:
-        urn: str = make_dataset_urn_with_platform_instance(
-            dataset.platform, dataset.name, self.options.platform_instance, self.options.env
-        )
+        urn = self._dataset_urns.get(dataset)
+        if urn is None:
+            urn = self._dataset_urns[dataset] = make_dataset_urn_with_platform_instance(
+                dataset.platform, dataset.name, self.options.platform_instance, self.options.env
+            )
+        return urn
+
+    def field_urn(self, dataset_urn: str, column: str) -> str:
+        key = (dataset_urn, column)
+        urn = self._field_urns.get(key)
+        if urn is None:
+            urn = self._field_urns[key] = make_schema_field_urn(dataset_urn, column)
         return urn
 
     def flow_urn(self, job: JobInfo, plan_name: str) -> str:
@@ -123,9 +135,9 @@ class ProposalBuilder:
                 continue
             items.append(FineGrainedLineageClass(
                 upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
-                upstreams=[make_schema_field_urn(self.dataset_urn(u.dataset), u.column) for u in column.upstreams],
+                upstreams=[self.field_urn(self.dataset_urn(u.dataset), u.column) for u in column.upstreams],
                 downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD,
-                downstreams=[make_schema_field_urn(output_urn, column.column)],
+                downstreams=[self.field_urn(output_urn, column.column)],
                 transformOperation=column.transform.value,
                 confidenceScore=1.0,
             ))
@@ -133,7 +145,7 @@ class ProposalBuilder:
             by_kind: dict[str, set[str]] = {}
             for dep in lineage.indirect:
                 by_kind.setdefault(dep.kind.value, set()).add(
-                    make_schema_field_urn(self.dataset_urn(dep.column.dataset), dep.column.column))
+                    self.field_urn(self.dataset_urn(dep.column.dataset), dep.column.column))
             # A filter or join key shapes every row written, so it is an indirect upstream of each column;
             # DataHub's patch format takes one downstream per entry.
             for kind, upstreams in sorted(by_kind.items()):
@@ -142,7 +154,7 @@ class ProposalBuilder:
                         upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
                         upstreams=sorted(upstreams),
                         downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD,
-                        downstreams=[make_schema_field_urn(output_urn, column.column)],
+                        downstreams=[self.field_urn(output_urn, column.column)],
                         transformOperation=f"INDIRECT_{kind}",
                         confidenceScore=1.0,
                     ))

@@ -8,6 +8,7 @@ shared, so one converter serves both.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from emrs_observe.spline.model import (
@@ -19,6 +20,8 @@ from emrs_observe.spline.model import (
     OperationKind,
     Ref,
 )
+
+_NO_PARAMS: dict[str, Any] = {}  # shared by every expression without parameters; never mutated
 
 
 class PlanError(ValueError):
@@ -51,27 +54,39 @@ class _Refs:
     def __init__(self, attr_ids: set[str], expr_ids: set[str]) -> None:
         self.attr_ids = attr_ids
         self.expr_ids = expr_ids
+        # One Ref object per target: big plans reference each attribute many times.
+        self._attr_refs: dict[str, Ref] = {}
+        self._expr_refs: dict[str, Ref] = {}
 
     def ref(self, raw: Any, where: str) -> Ref:
         if isinstance(raw, dict):
             if "__attrId" in raw:
-                return self._checked(Ref("attr", str(raw["__attrId"])), where)
+                return self._attr(str(raw["__attrId"]), where)
             if "__exprId" in raw:
-                return self._checked(Ref("expr", str(raw["__exprId"])), where)
+                return self._expr(str(raw["__exprId"]), where)
             if "id" in raw:
                 ident = str(raw["id"])
                 if ident in self.attr_ids:
-                    return Ref("attr", ident)
+                    return self._attr(ident, where)
                 if ident in self.expr_ids:
-                    return Ref("expr", ident)
+                    return self._expr(ident, where)
                 raise PlanError(f"{where} references {ident!r}, which is neither an attribute nor an expression")
         raise PlanError(f"{where} has a malformed reference {raw!r}")
 
-    def _checked(self, ref: Ref, where: str) -> Ref:
-        known = self.attr_ids if ref.kind == "attr" else self.expr_ids
-        if ref.id not in known:
-            noun = "attribute" if ref.kind == "attr" else "expression"
-            raise PlanError(f"{where} references {noun} {ref.id!r}, which the plan does not define")
+    def _attr(self, ident: str, where: str) -> Ref:
+        ref = self._attr_refs.get(ident)
+        if ref is None:
+            if ident not in self.attr_ids:
+                raise PlanError(f"{where} references attribute {ident!r}, which the plan does not define")
+            ref = self._attr_refs[ident] = Ref("attr", ident)
+        return ref
+
+    def _expr(self, ident: str, where: str) -> Ref:
+        ref = self._expr_refs.get(ident)
+        if ref is None:
+            if ident not in self.expr_ids:
+                raise PlanError(f"{where} references expression {ident!r}, which the plan does not define")
+            ref = self._expr_refs[ident] = Ref("expr", ident)
         return ref
 
     def is_ref(self, raw: dict[str, Any]) -> bool:
@@ -83,6 +98,8 @@ class _Refs:
     def params(self, raw: Any, where: str) -> Any:
         """Parameters with every embedded reference replaced by a `Ref`."""
         if isinstance(raw, dict):
+            if not raw:
+                return _NO_PARAMS
             if self.is_ref(raw):
                 return self.ref(raw, where)
             return {key: self.params(value, where) for key, value in raw.items()}
@@ -104,7 +121,19 @@ def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def parse_plan(doc: Any) -> ExecutionPlan:
+def _drain(items: list[Any], consume: bool) -> Any:
+    """Iterates a list, emptying it as it goes when `consume`: a huge plan's raw JSON is freed while
+    its model is built, so peak memory is not raw + model."""
+    if not consume:
+        yield from items
+        return
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
+    """`consume=True` empties the document's big lists while reading them (for freshly parsed JSON)."""
     plan = _obj(doc, "execution plan")
     plan_id = _str(plan.get("id"), "execution plan id")
     operations = _obj(plan.get("operations"), f"plan {plan_id}: operations")
@@ -123,7 +152,7 @@ def parse_plan(doc: Any) -> ExecutionPlan:
     refs = _Refs(attr_ids, expr_ids)
 
     attributes: dict[str, Attribute] = {}
-    for raw in raw_attrs:
+    for raw in _drain(raw_attrs, consume):
         ident = raw["id"]
         where = f"plan {plan_id}: attribute {ident}"
         extra = raw.get("extra") or {}
@@ -136,7 +165,7 @@ def parse_plan(doc: Any) -> ExecutionPlan:
         )
 
     expressions: dict[str, Expression] = {}
-    for raw, literal in [(f, False) for f in raw_functions] + [(c, True) for c in raw_constants]:
+    for raw, literal in _tagged(raw_functions, raw_constants, consume):
         ident = raw["id"]
         where = f"plan {plan_id}: expression {ident}"
         extra = raw.get("extra") or {}
@@ -187,6 +216,13 @@ def parse_plan(doc: Any) -> ExecutionPlan:
         agent_version=str(agent.get("version") or ""),
         extra_info=extra_info if isinstance(extra_info, dict) else {},
     )
+
+
+def _tagged(functions: list[Any], constants: list[Any], consume: bool) -> Iterator[tuple[dict[str, Any], bool]]:
+    for raw in _drain(functions, consume):
+        yield raw, False
+    for raw in _drain(constants, consume):
+        yield raw, True
 
 
 def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:

@@ -79,13 +79,13 @@ def _read_json_document(source: str, doc: dict[str, Any]) -> ReadResult:
     if "format" in doc:
         return _read_object(source, doc)
     if "executionPlan" in doc:
-        plan = parse_plan(doc["executionPlan"])
+        plan = parse_plan(doc["executionPlan"], consume=True)
         event = parse_event(doc["executionEvent"]) if doc.get("executionEvent") is not None else None
         _check_pair(plan, event)
         return ReadResult([LineageRecord(source, FORM_HDFS, plan, event, _job_from_spline(plan, event))],
                           form=FORM_HDFS)
     if "operations" in doc:
-        plan = parse_plan(doc)
+        plan = parse_plan(doc, consume=True)
         return ReadResult([LineageRecord(source, FORM_PLAN, plan, None, _job_from_spline(plan, None))],
                           form=FORM_PLAN)
     if "planId" in doc:
@@ -103,7 +103,7 @@ def _read_object(source: str, doc: dict[str, Any]) -> ReadResult:
                                        f"(this reader knows {list(SUPPORTED_OBJECT_VERSIONS)})")
     if "executionPlan" not in doc:
         raise LineageReadError(source, "the lineage object has no executionPlan")
-    plan = parse_plan(doc["executionPlan"])
+    plan = parse_plan(doc["executionPlan"], consume=True)
     event = parse_event(doc["executionEvent"]) if doc.get("executionEvent") is not None else None
     _check_pair(plan, event)
     job_doc = doc.get("job") or {}
@@ -144,7 +144,7 @@ def _read_text(source: str, text: str) -> ReadResult:
                                                f"JSON ({exc.msg})") from None
             try:
                 if kind == "plan":
-                    plans.append(parse_plan(doc))
+                    plans.append(parse_plan(doc, consume=True))
                 else:
                     events.append(parse_event(doc))
             except PlanError as exc:
