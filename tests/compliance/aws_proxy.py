@@ -30,6 +30,7 @@ class AwsFaultProxy(RecordingServer):
         self.deny_roles: set[str] = set()
         self.throttle_accounts: set[str] = set()
         self.disabled: set[tuple[str, str]] = set()  # (account, region)
+        self.throttle_apps: set[str] = set()  # GetApplication of these application ids
         self.key_account: dict[str, str] = {}
         self.operations: Counter[str] = Counter()
         self._count_lock = threading.Lock()
@@ -66,6 +67,12 @@ class AwsFaultProxy(RecordingServer):
                 return 403, {"Content-Type": "text/xml"}, body.encode()
         account = self.key_account.get(access_key, "")
         if service == "emr-serverless" and account in self.throttle_accounts:
+            return (
+                429,
+                {"Content-Type": "application/json", "x-amzn-ErrorType": "ThrottlingException"},
+                (b'{"message":"Rate exceeded"}'),
+            )
+        if operation == "emr-serverless:GetApplication" and request.path.rsplit("/", 1)[-1] in self.throttle_apps:
             return (
                 429,
                 {"Content-Type": "application/json", "x-amzn-ErrorType": "ThrottlingException"},

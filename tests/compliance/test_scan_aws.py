@@ -231,3 +231,40 @@ def test_listing_is_paginated(
     assert code == 0 and report["summary"]["applications"] == 53
     assert aws_proxy.operations["emr-serverless:ListApplications"] == 2  # pages of 50
     assert report["summary"]["api_calls"] == {"AssumeRole": 1, "GetApplication": 53, "ListApplications": 2}
+
+
+def test_an_application_that_cannot_be_read_is_reported_alerted_and_its_alerts_kept(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
+) -> None:
+    account = new_account()
+    broken = estate.create(account, "eu-west-1", "broken", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    config = write_config(
+        tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": ["eu-west-1"]}], [], tmp_path / "s.json"
+    )
+    code, report, _ = scan_json(config=config)
+    assert code == 3
+    violation = violation_key(account, "eu-west-1", broken, "plugin-registered")
+    assert keys(pagerduty.events(), "trigger") == {violation}
+
+    aws_proxy.throttle_apps.add(broken)
+    pagerduty.clear()
+    code, report, _ = scan_json(config=config)
+    assert code == 4
+    assert report["not_scanned"] == [
+        {
+            "account": account,
+            "region": "eu-west-1",
+            "application": broken,
+            "kind": "throttled",
+            "reason": "get-application: ThrottlingException: Rate exceeded (still throttled after retries)",
+        }
+    ]
+    events = pagerduty.events()
+    assert keys(events, "trigger") == {f"emrs-observe/scan/{account}/eu-west-1/{broken}"}
+    assert not keys(events, "resolve"), "an application we could not read is not known to pass"
+
+    aws_proxy.throttle_apps.clear()
+    pagerduty.clear()
+    code, report, _ = scan_json(config=config)
+    assert code == 3 and report["summary"]["new_applications"] == 0
+    assert keys(pagerduty.events(), "resolve") == {f"emrs-observe/scan/{account}/eu-west-1/{broken}"}
