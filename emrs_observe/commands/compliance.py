@@ -14,7 +14,7 @@ from emrs_observe.compliance.metrics import api_key_from_env as metrics_api_key_
 from emrs_observe.compliance.metrics import send as send_metrics
 from emrs_observe.compliance.pagerduty import DEFAULT_URL, ROUTING_KEY_ENV, PagerDutySink, routing_key_from_env
 from emrs_observe.compliance.rules import RELEASE_UNSUPPORTED, RULES
-from emrs_observe.compliance.scan import EXIT_INCOMPLETE, EXIT_VIOLATIONS, run_scan
+from emrs_observe.compliance.scan import run_scan
 from emrs_observe.compliance.settings import SettingsError, parse_settings
 from emrs_observe.compliance.state import StateError
 
@@ -155,7 +155,3 @@ def rules() -> None:
     click.echo(f"{RELEASE_UNSUPPORTED:24} {'error':9} the release can run the plugin (warning when not in the table)")
     for r in RULES:
         click.echo(f"{r.id:24} {r.severity.value:9} {r.title}")
-
-
-# Documented exit codes, importable by callers that wrap the CLI.
-EXIT_CODES = {"compliant": 0, "violations": EXIT_VIOLATIONS, "incomplete": EXIT_INCOMPLETE, "bad input": 2}

@@ -15,7 +15,7 @@ from emrs_observe.compliance.allowlist import AllowEntry, assess, expired
 from emrs_observe.compliance.model import Application, Assessment, Inventory, ScanFailure
 from emrs_observe.compliance.pagerduty import Delivery, PagerDutySink
 from emrs_observe.compliance.rules import evaluate
-from emrs_observe.compliance.state import ScanState, load_state, save_state
+from emrs_observe.compliance.state import ScanState, StateError, load_state, save_state
 
 EXIT_COMPLIANT = 0
 EXIT_VIOLATIONS = 3
@@ -122,8 +122,6 @@ def run_scan(
     state.scopes.update(by_scope)
 
     if state_uri:
-        from emrs_observe.compliance.state import StateError
-
         try:
             save_state(state_uri, state)
         except StateError as exc:
