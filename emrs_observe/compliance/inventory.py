@@ -176,23 +176,40 @@ def scan_accounts(
     def open_account(target: AccountTarget) -> list[_Scope]:
         with lock:
             base = make_session()
+        # STS in the caller's own region (an opt-in region of the target may not answer STS).
+        sts_region = base.region_name or "us-east-1"
         session = base
-        if target.role_arn:
-            kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": options.session_name}
-            if target.external_id:
-                kwargs["ExternalId"] = target.external_id
-            try:
-                creds = client(base, "sts", target.regions[0]).assume_role(**kwargs)["Credentials"]
-            except Exception as exc:  # every failure is reported, none is fatal
-                kind, reason = classify(exc)
-                fail(ScanFailure(target.account_id, None, kind, f"assume-role {target.role_arn}: {reason}"))
-                return []
-            with lock:
-                session = make_session(
-                    aws_access_key_id=creds["AccessKeyId"],
-                    aws_secret_access_key=creds["SecretAccessKey"],
-                    aws_session_token=creds["SessionToken"],
-                )
+        try:
+            if target.role_arn:
+                kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": options.session_name}
+                if target.external_id:
+                    kwargs["ExternalId"] = target.external_id
+                step = f"assume-role {target.role_arn}"
+                creds = client(base, "sts", sts_region).assume_role(**kwargs)["Credentials"]
+                with lock:
+                    session = make_session(
+                        aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"],
+                    )
+            else:
+                # Ambient credentials: make sure they are the account the config names.
+                step = "get-caller-identity"
+                actual = client(base, "sts", sts_region).get_caller_identity()["Account"]
+                if actual != target.account_id:
+                    fail(
+                        ScanFailure(
+                            target.account_id,
+                            None,
+                            "wrong-account",
+                            f"the credentials in use belong to account {actual}; give a role_arn",
+                        )
+                    )
+                    return []
+        except Exception as exc:  # every failure is reported, none is fatal
+            kind, reason = classify(exc)
+            fail(ScanFailure(target.account_id, None, kind, f"{step}: {reason}"))
+            return []
         return [_Scope(target, region, client(session, "emr-serverless", region)) for region in target.regions]
 
     def list_scope(scope: _Scope) -> list[tuple[_Scope, dict[str, Any]]]:

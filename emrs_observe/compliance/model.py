@@ -70,7 +70,7 @@ class ScanFailure:
 
     account_id: str
     region: str | None
-    kind: str  # access-denied | throttled | region-disabled | unreachable | error
+    kind: str  # access-denied | throttled | region-disabled | unreachable | wrong-account | error
     reason: str
     application_id: str | None = None
 

@@ -268,3 +268,23 @@ def test_an_application_that_cannot_be_read_is_reported_alerted_and_its_alerts_k
     code, report, _ = scan_json(config=config)
     assert code == 3 and report["summary"]["new_applications"] == 0
     assert keys(pagerduty.events(), "resolve") == {f"emrs-observe/scan/{account}/eu-west-1/{broken}"}
+
+
+def test_an_account_scanned_with_ambient_credentials_must_be_the_one_configured(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", raising=False)
+    config = write_config(
+        tmp_path / "c.toml", [{"id": "123456789012"}, {"id": "999999999999"}], [], tmp_path / "s.json"
+    )
+    code, report, _ = scan_json(config=config)
+    assert code == 4
+    assert report["not_scanned"] == [
+        {
+            "account": "999999999999",
+            "region": None,
+            "application": None,
+            "kind": "wrong-account",
+            "reason": "the credentials in use belong to account 123456789012; give a role_arn",
+        }
+    ]
