@@ -58,34 +58,43 @@ class _Refs:
         self._attr_refs: dict[str, Ref] = {}
         self._expr_refs: dict[str, Ref] = {}
 
-    def ref(self, raw: Any, where: str) -> Ref:
+    # Errors raised here name only the reference; callers add which plan element holds it, so the
+    # hot path never formats a location string.
+    def ref(self, raw: Any) -> Ref:
         if isinstance(raw, dict):
             if "__attrId" in raw:
-                return self._attr(str(raw["__attrId"]), where)
+                return self._attr(str(raw["__attrId"]))
             if "__exprId" in raw:
-                return self._expr(str(raw["__exprId"]), where)
+                return self._expr(str(raw["__exprId"]))
             if "id" in raw:
                 ident = str(raw["id"])
                 if ident in self.attr_ids:
-                    return self._attr(ident, where)
+                    return self._attr(ident)
                 if ident in self.expr_ids:
-                    return self._expr(ident, where)
-                raise PlanError(f"{where} references {ident!r}, which is neither an attribute nor an expression")
-        raise PlanError(f"{where} has a malformed reference {raw!r}")
+                    return self._expr(ident)
+                raise PlanError(f"references {ident!r}, which is neither an attribute nor an expression")
+        raise PlanError(f"has a malformed reference {raw!r}")
 
-    def _attr(self, ident: str, where: str) -> Ref:
+    def refs(self, raw: Any) -> tuple[Ref, ...]:
+        if not raw:
+            return ()
+        if not isinstance(raw, list):
+            raise PlanError(f"has childRefs that are not a JSON array but {type(raw).__name__}")
+        return tuple(map(self.ref, raw))
+
+    def _attr(self, ident: str) -> Ref:
         ref = self._attr_refs.get(ident)
         if ref is None:
             if ident not in self.attr_ids:
-                raise PlanError(f"{where} references attribute {ident!r}, which the plan does not define")
+                raise PlanError(f"references attribute {ident!r}, which the plan does not define")
             ref = self._attr_refs[ident] = Ref("attr", ident)
         return ref
 
-    def _expr(self, ident: str, where: str) -> Ref:
+    def _expr(self, ident: str) -> Ref:
         ref = self._expr_refs.get(ident)
         if ref is None:
             if ident not in self.expr_ids:
-                raise PlanError(f"{where} references expression {ident!r}, which the plan does not define")
+                raise PlanError(f"references expression {ident!r}, which the plan does not define")
             ref = self._expr_refs[ident] = Ref("expr", ident)
         return ref
 
@@ -95,16 +104,16 @@ class _Refs:
         keys = raw.keys() - {"_typeHint"}
         return keys == {"id"} and (raw["id"] in self.attr_ids or raw["id"] in self.expr_ids)
 
-    def params(self, raw: Any, where: str) -> Any:
+    def params(self, raw: Any) -> Any:
         """Parameters with every embedded reference replaced by a `Ref`."""
         if isinstance(raw, dict):
             if not raw:
                 return _NO_PARAMS
             if self.is_ref(raw):
-                return self.ref(raw, where)
-            return {key: self.params(value, where) for key, value in raw.items()}
+                return self.ref(raw)
+            return {key: self.params(value) for key, value in raw.items()}
         if isinstance(raw, list):
-            return [self.params(value, where) for value in raw]
+            return [self.params(value) for value in raw]
         return raw
 
 
@@ -154,31 +163,38 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     attributes: dict[str, Attribute] = {}
     for raw in _drain(raw_attrs, consume):
         ident = raw["id"]
-        where = f"plan {plan_id}: attribute {ident}"
-        extra = raw.get("extra") or {}
-        attributes[ident] = Attribute(
-            id=ident,
-            name=str(raw.get("name") or ident),
-            child_refs=tuple(refs.ref(r, where) for r in _list(raw.get("childRefs"), where)),
-            data_type=type_names.get(str(raw.get("dataType")), raw.get("dataType")),
-            synthetic=str(extra.get("synthetic", "")).lower() == "true",
-        )
+        try:
+            extra = raw.get("extra")
+            data_type = raw.get("dataType")
+            attributes[ident] = Attribute(
+                id=ident,
+                name=str(raw.get("name") or ident),
+                child_refs=refs.refs(raw.get("childRefs")),
+                data_type=type_names.get(data_type, data_type) if isinstance(data_type, str) else None,
+                synthetic=bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
+            )
+        except PlanError as exc:
+            raise PlanError(f"plan {plan_id}: attribute {ident} {exc}") from None
 
     expressions: dict[str, Expression] = {}
     for raw, literal in _tagged(raw_functions, raw_constants, consume):
         ident = raw["id"]
-        where = f"plan {plan_id}: expression {ident}"
-        extra = raw.get("extra") or {}
-        expressions[ident] = Expression(
-            id=ident,
-            name=str(raw.get("name") or extra.get("simpleClassName") or "literal"),
-            class_name=str(extra.get("simpleClassName") or raw.get("name") or ("Literal" if literal else "")),
-            child_refs=tuple(refs.ref(r, where) for r in _list(raw.get("childRefs"), where)),
-            params=refs.params(raw.get("params") or {}, where),
-            is_literal=literal,
-            value=raw.get("value"),
-            synthetic=str(extra.get("synthetic", "")).lower() == "true",
-        )
+        try:
+            extra = raw.get("extra") or _NO_PARAMS
+            class_name = extra.get("simpleClassName")
+            params = raw.get("params")
+            expressions[ident] = Expression(
+                id=ident,
+                name=str(raw.get("name") or class_name or "literal"),
+                class_name=str(class_name or raw.get("name") or ("Literal" if literal else "")),
+                child_refs=refs.refs(raw.get("childRefs")),
+                params=refs.params(params) if params else _NO_PARAMS,
+                is_literal=literal,
+                value=raw.get("value"),
+                synthetic="synthetic" in extra and str(extra["synthetic"]).lower() == "true",
+            )
+        except PlanError as exc:
+            raise PlanError(f"plan {plan_id}: expression {ident} {exc}") from None
 
     ops: dict[str, Operation] = {}
     write_raw = _obj(operations.get("write"), f"plan {plan_id}: operations.write")
@@ -227,7 +243,7 @@ def _tagged(functions: list[Any], constants: list[Any], consume: bool) -> Iterat
 
 def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
     ident = _str(raw.get("id"), f"plan {plan_id}: {kind} operation id")
-    where = f"plan {plan_id}: operation {ident}"
+    where = f"plan {plan_id}: operation {ident}"  # operations are few; formatting here is cheap
     child_ids = raw.get("childIds")
     if child_ids is None and "childId" in raw:  # producer API v1.0 wrote a single child
         child_ids = [raw["childId"]]
@@ -241,12 +257,19 @@ def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Re
         kind=kind,
         child_ids=tuple(str(c) for c in _list(child_ids, f"{where}: childIds")),
         output=tuple(str(a) for a in _list(raw.get("output"), f"{where}: output")),
-        params=refs.params(params, where) if isinstance(params, dict) else {},
+        params=_located(refs.params, params, where) if isinstance(params, dict) else {},
         extra=extra if isinstance(extra, dict) else {},
         input_sources=tuple(str(s) for s in _list(raw.get("inputSources"), f"{where}: inputSources")),
         output_source=str(raw["outputSource"]) if raw.get("outputSource") else None,
         append=bool(raw.get("append", False)),
     )
+
+
+def _located(convert: Any, value: Any, where: str) -> Any:
+    try:
+        return convert(value)
+    except PlanError as exc:
+        raise PlanError(f"{where} {exc}") from None
 
 
 def parse_event(doc: Any) -> ExecutionEvent:
