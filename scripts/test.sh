@@ -8,6 +8,6 @@ bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check emrs_observe tests benchmarks
 echo "== mypy"; .venv/bin/mypy
 if [ -f plugin_jvm/pom.xml ]; then
-  echo "== JUnit (mvn test)"; (cd plugin_jvm && mvn -q -B test)
+  echo "== JUnit (mvn test)"; (cd plugin_jvm && mvn -B -ntp test | grep -E "Tests run:|BUILD|ERROR|FAIL" || exit 1)
 fi
 echo "== pytest"; .venv/bin/python -m pytest "$@"
