@@ -54,8 +54,14 @@ class DatadogIntake(RecordingServer):
         return [str(e.get("message", "")) for e in self.events()]
 
     def wait_for_message(self, needle: str, timeout_s: float = 30.0) -> bool:
-        def seen(_: list[Request]) -> bool:
-            return any(needle in m for m in self.messages())
+        # wait_for calls this under the server's lock: work on the snapshot it passes.
+        def seen(requests: list[Request]) -> bool:
+            return any(
+                needle in str(e.get("message", ""))
+                for r in requests
+                if r.path.startswith("/api/v2/logs")
+                for e in r.json()
+            )
 
         return self.wait_for(seen, timeout_s)
 
