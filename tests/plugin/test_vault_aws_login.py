@@ -1,0 +1,88 @@
+"""Vault's AWS IAM login: the request the plugin posts to /v1/auth/aws/login carries a SigV4-signed
+sts:GetCallerIdentity. OpenBao has no AWS auth method, so a recorder stands at the login endpoint
+and the signature is checked with botocore's own SigV4 implementation, using the same credentials;
+the signed request is then replayed to STS (moto) as Vault would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.plugin.conftest import plugin_conf, run_job
+from tests.servers.datadog_intake import DatadogIntake
+from tests.servers.recorder import RecordingServer, Request, running
+
+pytestmark = pytest.mark.spark
+
+ACCESS_KEY = "AKIAEMRSOBSERVETEST"
+SECRET_KEY = "emrsObserveSecretKeyForTheSigV4Check0000"
+SESSION_TOKEN = "FwoGZXIvYXdzEmrsObserveSessionToken"
+
+
+def _vault_refuses(_: Request) -> tuple[int, dict[str, str], bytes]:
+    return 400, {"Content-Type": "application/json"}, b'{"errors":["entry for role emrs-spark not found"]}'
+
+
+def test_aws_login_request_is_signed_as_botocore_signs_it(
+    plugin_jar: Path, intake: DatadogIntake, moto_server: str, tmp_path: Path
+) -> None:
+    with running(RecordingServer(handler=_vault_refuses)) as vault:
+        conf = {
+            **plugin_conf(plugin_jar, intake.logs_url),
+            "spark.emrs.observe.vault.addr": vault.url,
+            "spark.emrs.observe.vault.authMethod": "aws",
+            "spark.emrs.observe.vault.authRole": "emrs-spark",
+            "spark.emrs.observe.vault.awsServerIdHeader": "vault.example.com",
+            "spark.emrs.observe.vault.awsStsEndpoint": moto_server,
+            "spark.emrs.observe.vault.secretPath": "datadog/emrs",
+        }
+        env = {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+        }
+        run = run_job(tmp_path, conf, env, lines=1)
+        logins = [r for r in vault.requests if r.path == "/v1/auth/aws/login"]
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    [warning] = run.warnings()
+    assert "Vault AWS IAM login (role emrs-spark, credentials from environment)" in warning
+    assert "entry for role emrs-spark not found" in warning
+    assert SECRET_KEY not in run.stderr
+
+    [login] = logins
+    body = json.loads(login.body)
+    assert body["role"] == "emrs-spark"
+    assert body["iam_http_request_method"] == "POST"
+    url = base64.b64decode(body["iam_request_url"]).decode()
+    payload = base64.b64decode(body["iam_request_body"])
+    headers = {k: v[0] for k, v in json.loads(base64.b64decode(body["iam_request_headers"])).items()}
+    assert url == moto_server + "/"
+    assert payload == b"Action=GetCallerIdentity&Version=2011-06-15"
+    assert SECRET_KEY not in login.body.decode()
+
+    ours = headers.pop("Authorization")
+    request = AWSRequest(method="POST", url=url, data=payload, headers=headers)
+    request.context["timestamp"] = headers["X-Amz-Date"]
+    signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN), "sts", "us-east-1")
+    canonical = signer.canonical_request(request)
+    signature = signer.signature(signer.string_to_sign(request, canonical), request)
+    signed_headers = signer.signed_headers(signer.headers_to_sign(request))
+    assert "x-vault-aws-iam-server-id" in signed_headers.split(";")
+    assert "x-amz-security-token" in signed_headers.split(";")
+    scope = f"{headers['X-Amz-Date'][:8]}/us-east-1/sts/aws4_request"
+    assert ours == (
+        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+    )
+
+    # What Vault does with it: replay the request to STS and read who the caller is.
+    replay = urllib.request.Request(url, data=payload, headers={**headers, "Authorization": ours}, method="POST")
+    with urllib.request.urlopen(replay, timeout=10) as answer:
+        assert b"GetCallerIdentityResult" in answer.read()
