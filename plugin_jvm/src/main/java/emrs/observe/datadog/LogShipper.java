@@ -24,6 +24,7 @@ public final class LogShipper implements AutoCloseable {
     private volatile boolean stopping;
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private volatile boolean closed;
+    private volatile boolean bufferFullReported;
 
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
             ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
@@ -66,6 +67,10 @@ public final class LogShipper implements AutoCloseable {
         }
         if (!buffer.offer(event)) {
             counters.drop(DropReason.BUFFER_FULL, 1);
+            if (bufferFullReported) {
+                return; // building the message per dropped event would slow the logging thread
+            }
+            bufferFullReported = true;
             warn.accept("buffer_full|the log buffer (" + buffer.maxBytes() + " bytes, "
                     + "spark.emrs.observe.datadog.bufferMaxBytes) is full because the Datadog intake is slower "
                     + "than this job logs or unreachable; log events are being dropped and counted "

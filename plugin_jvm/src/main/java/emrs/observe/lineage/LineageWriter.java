@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import scala.Tuple2;
@@ -120,6 +121,9 @@ public final class LineageWriter {
     private void put(URI target, byte[] bytes) throws IOException {
         Path path = new Path(target);
         FileSystem fs = path.getFileSystem(hadoopConf);
+        if (fs instanceof LocalFileSystem) {
+            fs = ((LocalFileSystem) fs).getRawFileSystem(); // no .crc side files next to the objects
+        }
         if ("file".equals(target.getScheme())) {
             // Local readers may list the directory mid-write: write aside, then rename.
             Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");

@@ -1,0 +1,73 @@
+package emrs.observe.datadog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collections;
+import org.junit.jupiter.api.Test;
+
+class EventEncoderTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final EventEncoder encoder = new EventEncoder("spark", "svc", "host-1", "executor_id:3,team:data");
+
+    @Test
+    void encodesTheReservedAttributes() throws Exception {
+        byte[] bytes = encoder.encode(1700000000123L, "warn", "org.x.Y", "main", "tab\tquote\" nl\n ctl\u0001 é 😀",
+                null, Collections.singletonMap("mdc.taskName", "task 1.0"));
+        JsonNode e = JSON.readTree(bytes);
+        assertEquals(1700000000123L, e.get("timestamp").asLong());
+        assertEquals("warn", e.get("status").asText());
+        assertEquals("tab\tquote\" nl\n ctl\u0001 é 😀", e.get("message").asText());
+        assertEquals("org.x.Y", e.at("/logger/name").asText());
+        assertEquals("main", e.at("/logger/thread_name").asText());
+        assertEquals("task 1.0", e.at("/mdc/mdc.taskName").asText());
+        assertEquals("spark", e.get("ddsource").asText());
+        assertEquals("svc", e.get("service").asText());
+        assertEquals("host-1", e.get("hostname").asText());
+        assertEquals("executor_id:3,team:data", e.get("ddtags").asText());
+        assertFalse(e.has("truncated"));
+    }
+
+    @Test
+    void exceptionKeepsItsStackTraceAndCause() throws Exception {
+        Exception ex = new IllegalStateException("outer", new java.io.IOException("inner"));
+        JsonNode e = JSON.readTree(encoder.encode(1, "error", "l", "t", "failed", ex, null));
+        assertEquals("java.lang.IllegalStateException", e.at("/error/kind").asText());
+        assertEquals("outer", e.at("/error/message").asText());
+        String stack = e.at("/error/stack").asText();
+        assertTrue(stack.contains("EventEncoderTest.exceptionKeepsItsStackTraceAndCause"), stack);
+        assertTrue(stack.contains("Caused by: java.io.IOException: inner"), stack);
+    }
+
+    @Test
+    void oversizedEventIsCutToTheLimitAndMarked() throws Exception {
+        StringBuilder big = new StringBuilder();
+        while (big.length() < 2_000_000) {
+            big.append("é日志 line ");
+        }
+        byte[] bytes = encoder.encode(1, "info", "l", "t", big, new RuntimeException("x"), null);
+        assertTrue(bytes.length <= EventEncoder.MAX_EVENT_BYTES, "event is " + bytes.length + " bytes");
+        assertTrue(bytes.length > EventEncoder.MAX_EVENT_BYTES * 0.9, "cut too much: " + bytes.length);
+        assertTrue(encoder.lastWasTruncated());
+        JsonNode e = JSON.readTree(bytes); // still valid JSON and valid UTF-8
+        assertTrue(e.get("truncated").asBoolean());
+        assertTrue(e.get("message").asText().endsWith("…[truncated]"));
+        assertTrue(e.get("message").asText().startsWith("é日志 line é日志"));
+        assertEquals("java.lang.RuntimeException", e.at("/error/kind").asText());
+        assertEquals("svc", e.get("service").asText());
+    }
+
+    @Test
+    void normalEventAfterAHugeOneIsNotMarked() throws Exception {
+        char[] huge = new char[1_500_000];
+        java.util.Arrays.fill(huge, 'a');
+        encoder.encode(1, "info", "l", "t", new String(huge), null, null);
+        assertTrue(encoder.lastWasTruncated());
+        JsonNode e = JSON.readTree(encoder.encode(2, "info", "l", "t", "small", null, null));
+        assertFalse(encoder.lastWasTruncated());
+        assertEquals("small", e.get("message").asText());
+    }
+}

@@ -1,0 +1,147 @@
+package emrs.observe.datadog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import emrs.observe.vault.Secret;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LogShipperTest {
+    private final EventEncoder encoder = new EventEncoder("spark", "svc", "h", "t:1");
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
+    /** Answers with the scripted statuses, then 202; records what it accepted. */
+    static final class ScriptedIntake implements IntakeSender {
+        final Deque<Integer> script;
+        final List<Batch> accepted = Collections.synchronizedList(new ArrayList<>());
+        int calls;
+
+        ScriptedIntake(Integer... statuses) {
+            script = new ArrayDeque<>(Arrays.asList(statuses));
+        }
+
+        @Override
+        public synchronized Result send(Batch batch, ApiKeyHolder key) {
+            calls++;
+            int status = script.isEmpty() ? 202 : script.poll();
+            if (status == 202) {
+                accepted.add(batch);
+            }
+            return new Result(status, 0, status == 0 ? "ConnectException" : "HTTP " + status);
+        }
+    }
+
+    private LogShipper shipper(IntakeSender sender, long bufferBytes, int maxRetries, ShipperCounters counters) {
+        return new LogShipper(new EventBuffer(bufferBytes), sender,
+                new ApiKeyHolder(new Secret("k"), null, Long.MAX_VALUE), new RetryPolicy(maxRetries, 1, 5), counters,
+                20, warnings::add);
+    }
+
+    private void log(LogShipper s, int n) {
+        for (int i = 0; i < n; i++) {
+            s.offer(encoder.encode(i, "info", "l", "t", "line " + i, null, null));
+        }
+    }
+
+    @Test
+    void retryableFailuresAreRetriedAndNothingIsLost() {
+        ScriptedIntake intake = new ScriptedIntake(429, 500, 0, 503);
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = shipper(intake, 8 << 20, 5, c).start();
+        log(s, 1500);
+        s.close(5_000);
+        assertEquals(1500, c.sent.get());
+        assertEquals(4, c.retried.get());
+        assertEquals(0, c.droppedTotal());
+        assertEquals(0, c.failed.get());
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
+    void rejectedBatchIsNotRetriedButCountedWithItsReason() {
+        ScriptedIntake intake = new ScriptedIntake(403);
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = shipper(intake, 8 << 20, 5, c).start();
+        log(s, 10);
+        s.close(5_000);
+        assertEquals(1, intake.calls);
+        assertEquals(10, c.dropped(DropReason.REJECTED));
+        assertEquals(1, c.failed.get());
+        assertEquals(0, c.retried.get());
+        assertTrue(warnings.get(0).contains("HTTP 403") && warnings.get(0).contains("API key"), warnings.toString());
+    }
+
+    @Test
+    void retriesRunOutAndTheBatchIsCounted() {
+        ScriptedIntake intake = new ScriptedIntake(500, 500, 500, 500);
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = shipper(intake, 8 << 20, 2, c).start();
+        log(s, 10);
+        s.close(5_000);
+        assertEquals(3, intake.calls);
+        assertEquals(10, c.dropped(DropReason.RETRIES_EXHAUSTED));
+        assertEquals(2, c.retried.get());
+        assertTrue(c.summary().contains("retries_exhausted=10"), c.summary());
+    }
+
+    @Test
+    void fullBufferDropsWithoutBlockingOrGrowing() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        IntakeSender stuck = (batch, key) -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new IntakeSender.Result(202, 0, "");
+        };
+        ShipperCounters c = new ShipperCounters();
+        EventBuffer buffer = new EventBuffer(1 << 20);
+        LogShipper s = new LogShipper(buffer, stuck, new ApiKeyHolder(new Secret("k"), null, 1),
+                new RetryPolicy(0, 1, 1), c, 20, warnings::add).start();
+        log(s, 50_000); // ~10 MB of events into a 1 MB buffer while the intake hangs
+        assertTrue(buffer.bytes() <= buffer.maxBytes(), "buffer holds " + buffer.bytes());
+        assertTrue(c.dropped(DropReason.BUFFER_FULL) > 30_000, c.summary());
+        assertEquals(1, warnings.stream().filter(w -> w.startsWith("buffer_full|")).count());
+        release.countDown();
+        s.close(5_000);
+        assertEquals(50_000, c.sent.get() + c.droppedTotal(), c.summary());
+    }
+
+    @Test
+    void whatCannotBeSentBeforeTheShutdownTimeoutIsCounted() {
+        IntakeSender down = (batch, key) -> new IntakeSender.Result(0, 0, "ConnectException");
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), down, new ApiKeyHolder(new Secret("k"), null, 1),
+                new RetryPolicy(1_000, 50, 50), c, 60_000, warnings::add).start();
+        log(s, 2_500);
+        s.close(300);
+        assertEquals(2_500, c.dropped(DropReason.SHUTDOWN_TIMEOUT));
+        assertEquals(0, c.sent.get());
+        s.offer(new byte[] {'{', '}'}); // after close: counted, not queued
+        assertEquals(2_501, c.dropped(DropReason.SHUTDOWN_TIMEOUT));
+    }
+
+    @Test
+    void rotatedKeyIsReadAgainOnce() {
+        ScriptedIntake intake = new ScriptedIntake(403);
+        ShipperCounters c = new ShipperCounters();
+        ApiKeyHolder key = new ApiKeyHolder(new Secret("old"), () -> new Secret("new"), 0);
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), intake, key, new RetryPolicy(3, 1, 1), c, 20,
+                warnings::add).start();
+        log(s, 5);
+        s.close(5_000);
+        assertEquals("new", key.get().reveal());
+        assertEquals(5, c.sent.get());
+        assertFalse(c.droppedTotal() > 0);
+    }
+}
