@@ -18,10 +18,47 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 BENCH_CLASSES = ROOT / "plugin_jvm" / "target" / "test-classes"
+
+
+class _CountingIntake:
+    """A minimal intake for throughput: keeps the gzip bodies, answers 202 in one TCP segment.
+    (The tests' RecordingServer writes headers and body separately without TCP_NODELAY, so every
+    request waits out a delayed ACK: fine for tests, but it would cap a benchmark at ~25 req/s.)"""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        bodies: list[bytes] = []
+        self.bodies = bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:
+                bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                self.wfile.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.logs_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/logs"
+
+    def events(self) -> int:
+        import gzip
+
+        return sum(len(json.loads(gzip.decompress(b))) for b in self.bodies)
+
+    def stop(self) -> None:
+        self.server.shutdown()
 
 
 def child(spec_path: str) -> None:
@@ -65,11 +102,9 @@ def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     subprocess.run(["bash", str(ROOT / "scripts" / "build_jvm.sh")], check=True)
     subprocess.run(["mvn", "-q", "-B", "-Pjmh", "test-compile"], cwd=ROOT / "plugin_jvm", check=True)
-    from tests.servers.datadog_intake import DatadogIntake
-
     cp = f"{JAR}:{BENCH_CLASSES}"
     base = {"spark.driver.extraClassPath": cp, "spark.ui.enabled": "false", "spark.driver.memory": "1g"}
-    intake = DatadogIntake().start()
+    intake = _CountingIntake()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         down_port = s.getsockname()[1]
@@ -82,7 +117,7 @@ def main() -> None:
             "with", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url,
                      "spark.emrs.observe.datadog.bufferMaxBytes": "64m"}, lines, env, work,
         )
-        received = len(intake.events())
+        received = intake.events()
         down = run(
             "down", {**plugin, "spark.emrs.observe.datadog.url": f"http://127.0.0.1:{down_port}/api/v2/logs",
                      "spark.emrs.observe.datadog.bufferMaxBytes": "16m",
@@ -94,7 +129,7 @@ def main() -> None:
     print(f"lines logged on the driver thread: {lines}")
     print(f"without plugin: {without['elapsed_ms']} ms (console appender only)")
     print(f"with plugin:    {with_plugin['elapsed_ms']} ms  -> {extra:+.1f}%")
-    print(f"events received by the intake: {received}")
+    print(f"events received by the intake: {received} (the rest is in the shutdown summary in with.stderr)")
     print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
           f"(baseline run: {without['heap_growth_bytes'] / 2**20:.1f} MiB)")
     print(f"process wall time: without {without['process_s']} s, with {with_plugin['process_s']} s, "
