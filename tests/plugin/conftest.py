@@ -139,6 +139,7 @@ def run_job(
     master: str = "local[2]",
     wait_metric: tuple[str, int] | None = None,
     lineage: dict[str, Any] | None = None,
+    sleep_s: float = 0,
     timeout_s: float = 180,
 ) -> JobRun:
     workdir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +149,7 @@ def run_job(
         "master": master,
         "wait_metric": list(wait_metric) if wait_metric else None,
         "lineage": lineage,
+        "sleep_s": sleep_s,
     }
     (workdir / "spec.json").write_text(json.dumps(spec))
     report_path = workdir / "report.json"

@@ -73,6 +73,7 @@ def main(spec_path: str, report_path: str) -> None:
         report["ui_environment_rest"] = fetch(f"{ui}/api/v1/applications/{sc.applicationId}/environment")
         report["ui_environment_html"] = fetch(f"{ui}/environment/")
     report["conf"] = dict(sc.getConf().getAll())
+    time.sleep(float(spec.get("sleep_s", 0)))
     spark.stop()
     with open(report_path, "w") as f:
         json.dump(report, f)

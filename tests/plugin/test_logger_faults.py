@@ -111,3 +111,17 @@ def test_fail_on_error_makes_a_vault_failure_fatal(plugin_jar: Path, intake: Dat
     assert "could not get the Datadog API key" in run.stderr
     assert "spark.emrs.observe.failOnError=true" in run.stderr
     assert "rows" not in run.report
+
+
+def test_vault_token_is_renewed_for_a_job_longer_than_its_ttl(
+    plugin_jar: Path, openbao: OpenBao, intake: DatadogIntake, tmp_path: Path
+) -> None:
+    token = openbao.child_token(ttl="6s")
+    conf = {**plugin_conf(plugin_jar, intake.logs_url), **vault_conf(openbao, "token")}
+    # The driver lives ~10 s past login: without renewal the 6 s token would expire on the way.
+    run = run_job(tmp_path, conf, {"VAULT_TOKEN": token}, lines=1, sleep_s=8)
+    assert run.returncode == 0, run.stderr[-3000:]
+    info = openbao.client().auth.token.lookup(token)["data"]
+    assert info["last_renewal_time"], info
+    assert info["ttl"] > 0
+    assert run.warnings() == []

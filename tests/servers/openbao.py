@@ -100,7 +100,7 @@ class OpenBao:
         self.role_id = c.auth.approle.read_role_id("emrs-spark")["data"]["role_id"]
         self.secret_id = c.auth.approle.generate_secret_id("emrs-spark")["data"]["secret_id"]
 
-    def child_token(self) -> str:
+    def child_token(self, ttl: str = "20m") -> str:
         """A renewable token limited to the read policy, as a CI system would hand out."""
-        created = self.client().auth.token.create(policies=["emrs-read"], ttl="20m", renewable=True)
+        created = self.client().auth.token.create(policies=["emrs-read"], ttl=ttl, renewable=True)
         return str(created["auth"]["client_token"])

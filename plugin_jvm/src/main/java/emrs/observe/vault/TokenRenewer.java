@@ -49,8 +49,8 @@ public final class TokenRenewer implements AutoCloseable {
         VaultToken next;
         try {
             next = current.renewable ? client.renewSelf(current.token) : relogin.login();
-            if (next.leaseSeconds > 0 && next.leaseSeconds < 5 && current.renewable) {
-                next = relogin.login(); // renewal capped by max TTL: start over
+            if (current.renewable && next.leaseSeconds > 0 && next.leaseSeconds < current.leaseSeconds / 3) {
+                next = relogin.login(); // the renewal was capped by the max TTL: start over
             }
         } catch (VaultException e) {
             warn.accept("Vault token renewal failed: " + e.getMessage() + "; retrying in 30s");
