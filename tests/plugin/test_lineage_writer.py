@@ -4,6 +4,9 @@ through s3a:// (and s3:// mapped to s3a:// outside EMR), at the key layout of AR
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,11 +14,12 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import JARS
+from tests.conftest import JARS, ROOT
 from tests.plugin.conftest import run_job
 
 pytestmark = pytest.mark.spark
 
+BARE = ROOT / "examples" / "spline-forms" / "bare"
 EVENT_MS = 1767225600123  # 2026-01-01T00:00:00.123Z
 
 
@@ -68,6 +72,8 @@ def test_lineage_objects_land_in_s3_at_the_documented_keys(
         {"plan": json.dumps(_plan(second)), "event": json.dumps(_event(second, EVENT_MS + 3_600_000))},
         # A mismatched pair is refused with a message, not written half-right.
         {"plan": json.dumps(_plan(first)), "event": json.dumps(_event(second, EVENT_MS))},
+        # A full Spline v1.2 plan and event, for the Python side to read back below.
+        {"plan": (BARE / "plan-v1.2.json").read_text(), "event": (BARE / "event-v1.2.json").read_text()},
     ]
     run = run_job(
         tmp_path, conf, {"EMR_SERVERLESS_APPLICATION_ID": "00fapp", "EMR_RELEASE_LABEL": "emr-7.1.0"},
@@ -79,14 +85,15 @@ def test_lineage_objects_land_in_s3_at_the_documented_keys(
     assert keys[0] == f"s3a://lineage/spline/dt=2026-01-01/hour=00/{app_id}/{EVENT_MS}-{first}.json"
     assert keys[1] == f"s3a://lineage/spline/dt=2026-01-01/hour=01/{app_id}/{EVENT_MS + 3_600_000}-{second}.json"
     assert keys[2] is None
-    assert run.report["lineage_counters"] == {"written": 2, "retried": 0, "failed": 0, "rejected": 1}
+    assert keys[3].startswith(f"s3a://lineage/spline/dt=2025-11-21/hour=10/{app_id}/1763719262000-")
+    assert run.report["lineage_counters"] == {"written": 3, "retried": 0, "failed": 0, "rejected": 1}
     assert any(
         f"execution event's planId '{second}' does not match the plan id '{first}'" in w for w in run.warnings()
     )
 
     listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lineage")["Contents"])
-    assert listed == sorted(k.removeprefix("s3a://lineage/") for k in keys[:2])
-    obj = json.loads(s3.get_object(Bucket="lineage", Key=listed[0])["Body"].read())
+    assert listed == sorted(k.removeprefix("s3a://lineage/") for k in keys if k)
+    obj = json.loads(s3.get_object(Bucket="lineage", Key=keys[0].removeprefix("s3a://lineage/"))["Body"].read())
     assert obj["format"] == "emrs-observe.lineage" and obj["version"] == 1
     assert obj["executionPlan"] == _plan(first)
     assert obj["executionEvent"] == _event(first, EVENT_MS)
@@ -94,6 +101,21 @@ def test_lineage_objects_land_in_s3_at_the_documented_keys(
         "sparkAppId": app_id, "sparkAppName": "emrs-plugin-test", "emrApplicationId": "00fapp",
         "emrJobRunId": None, "releaseLabel": "emr-7.1.0", "tags": {"team": "data"},
     }
+
+    # The contract with the Python side: `emrs-observe lineage run` reads the objects as written.
+    sink = tmp_path / "datahub.json"
+    env = {
+        **os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": moto_server,
+    }
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "emrs-observe"), "lineage", "run", "--source", "s3://lineage/spline/",
+         "--sink", f"file:{sink}", "--format", "json"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert '"emrs-observe-object": 3' in cli.stdout, cli.stdout
+    assert "country_revenue" in sink.read_text()
 
 
 def test_a_write_that_keeps_failing_is_counted_and_the_job_goes_on(
@@ -111,3 +133,4 @@ def test_a_write_that_keeps_failing_is_counted_and_the_job_goes_on(
     assert run.report["lineage_counters"] == {"written": 0, "retried": 2, "failed": 1, "rejected": 0}
     [warning] = [w for w in run.warnings() if "lineage object" in w]
     assert "not written after 3 attempts" in warning and "lineage of this execution is missing" in warning
+
