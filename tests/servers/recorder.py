@@ -75,8 +75,10 @@ class RecordingServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self._lock:
-                if predicate(list(self.requests)):
-                    return True
+                seen = list(self.requests)
+            # Outside the lock: a predicate may itself read the server.
+            if predicate(seen):
+                return True
             time.sleep(0.05)
         return False
 
@@ -85,6 +87,9 @@ class RecordingServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle on, each response would wait
+            # out the client's delayed ACK (~40 ms), capping any client at ~25 requests/s.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
