@@ -4,15 +4,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Encoded events waiting to be sent, bounded by bytes. Offering never blocks and never grows
- * past the bound: when full, the event is refused and the caller counts the drop.
+ * Events waiting to be encoded and sent, bounded by their estimated heap cost
+ * ({@link LogRecord#cost}, conservative). Offering never blocks and never grows past the bound:
+ * when full, the event is refused and the caller counts the drop.
  * Many producers (logging threads), one consumer (the shipper thread).
  */
 public final class EventBuffer {
-    /** Rough heap cost of one queued event beyond its bytes: the array header and queue node. */
-    static final int PER_EVENT_OVERHEAD = 48;
-
-    private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<LogRecord> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong count = new AtomicLong();
     private final long maxBytes;
@@ -22,8 +20,8 @@ public final class EventBuffer {
     }
 
     /** Adds the event unless that would pass the bound; returns whether it was added. */
-    public boolean offer(byte[] event) {
-        long cost = event.length + PER_EVENT_OVERHEAD;
+    public boolean offer(LogRecord event) {
+        long cost = event.cost;
         long after = bytes.addAndGet(cost);
         if (after > maxBytes) {
             bytes.addAndGet(-cost);
@@ -34,14 +32,14 @@ public final class EventBuffer {
         return true;
     }
 
-    public byte[] peek() {
+    public LogRecord peek() {
         return queue.peek();
     }
 
-    public byte[] poll() {
-        byte[] e = queue.poll();
+    public LogRecord poll() {
+        LogRecord e = queue.poll();
         if (e != null) {
-            bytes.addAndGet(-(e.length + PER_EVENT_OVERHEAD));
+            bytes.addAndGet(-e.cost);
             count.decrementAndGet();
         }
         return e;

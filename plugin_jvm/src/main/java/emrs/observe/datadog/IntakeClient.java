@@ -2,15 +2,24 @@ package emrs.observe.datadog;
 
 import emrs.observe.http.HttpCall;
 import emrs.observe.http.HttpResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 
-/** POSTs gzip-compressed batches to the Datadog logs intake v2. */
+/** POSTs gzip-compressed batches to the Datadog logs intake v2. Used by the one shipper thread. */
 public final class IntakeClient implements IntakeSender {
+    /** gzip member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown. */
+    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+    private static final int MAX_KEPT_GZIP_BUFFER = 2 * 1024 * 1024;
+
     private final String url;
     private final int timeoutMs;
+    private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+    private final CRC32 crc = new CRC32();
+    private byte[] gzipBuffer = new byte[64 * 1024];
+    private Batch gzipped;
+    private int gzipLength;
 
     public IntakeClient(String url, int timeoutMs) {
         this.url = url;
@@ -24,13 +33,20 @@ public final class IntakeClient implements IntakeSender {
     @Override
     public Result send(Batch batch, ApiKeyHolder key) {
         try {
+            if (batch != gzipped) {
+                gzipLength = gzip(batch.json);
+                gzipped = batch; // a retry sends the same bytes without compressing them again
+            }
             HttpResponse r = HttpCall.of("POST", url)
                     .timeouts(timeoutMs, timeoutMs)
                     .header("Content-Type", "application/json")
                     .header("Content-Encoding", "gzip")
                     .header("DD-API-KEY", key.get().reveal())
-                    .body(gzip(batch.json))
+                    .body(gzipBuffer, gzipLength)
                     .execute();
+            if (RetryPolicy.classify(r.status()) != RetryPolicy.Verdict.RETRY) {
+                gzipped = null; // no retry will follow: do not hold on to the batch
+            }
             return new Result(r.status(), retryAfterMs(r.header("Retry-After")),
                     r.ok() ? "" : "HTTP " + r.status() + (r.bodySnippet().isEmpty() ? "" : ": " + r.bodySnippet()));
         } catch (IOException e) {
@@ -40,19 +56,55 @@ public final class IntakeClient implements IntakeSender {
     }
 
     /**
-     * gzip at the fastest level: the shipper shares the executor's cores with the job, and
-     * level 1 already shrinks log text several times over.
+     * gzip (RFC 1952) of {@code json} into {@link #gzipBuffer}, returning its length. The fastest
+     * level: the shipper shares the executor's cores with the job, and level 1 already shrinks
+     * log text several times over. One Deflater and one buffer serve every batch: a
+     * GZIPOutputStream per batch would allocate both (and the Deflater's native memory) each time.
      */
-    static byte[] gzip(byte[] json) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(1024, json.length / 4));
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 16 * 1024) {
-            {
-                def.setLevel(Deflater.BEST_SPEED);
-            }
-        }) {
-            gz.write(json);
+    int gzip(byte[] json) {
+        if (gzipBuffer.length > MAX_KEPT_GZIP_BUFFER) {
+            gzipBuffer = new byte[64 * 1024]; // the last batch was outsized: do not keep its buffer
         }
-        return bytes.toByteArray();
+        int pos = 0;
+        ensureGzipRoom(json.length / 4 + GZIP_HEADER.length + 8 + 64);
+        System.arraycopy(GZIP_HEADER, 0, gzipBuffer, 0, GZIP_HEADER.length);
+        pos += GZIP_HEADER.length;
+        deflater.reset();
+        deflater.setInput(json, 0, json.length);
+        deflater.finish();
+        while (!deflater.finished()) {
+            if (pos == gzipBuffer.length) {
+                ensureGzipRoom(gzipBuffer.length * 2);
+            }
+            pos += deflater.deflate(gzipBuffer, pos, gzipBuffer.length - pos);
+        }
+        crc.reset();
+        crc.update(json, 0, json.length);
+        if (pos + 8 > gzipBuffer.length) {
+            ensureGzipRoom(pos + 8);
+        }
+        pos = le32(gzipBuffer, pos, (int) crc.getValue());
+        pos = le32(gzipBuffer, pos, json.length);
+        return pos;
+    }
+
+    private void ensureGzipRoom(int size) {
+        if (gzipBuffer.length < size) {
+            gzipBuffer = Arrays.copyOf(gzipBuffer, size);
+        }
+    }
+
+    private static int le32(byte[] b, int pos, int v) {
+        b[pos] = (byte) v;
+        b[pos + 1] = (byte) (v >>> 8);
+        b[pos + 2] = (byte) (v >>> 16);
+        b[pos + 3] = (byte) (v >>> 24);
+        return pos + 4;
+    }
+
+    /** What {@link #gzip} wrote (its first {@code length} bytes); for tests. */
+    byte[] gzipBuffer() {
+        return gzipBuffer;
     }
 
     static long retryAfterMs(String header) {

@@ -20,6 +20,7 @@ public final class HttpCall {
     private final URL url;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private byte[] body;
+    private int bodyLength;
     private int connectTimeoutMs = 5_000;
     private int readTimeoutMs = 10_000;
 
@@ -38,7 +39,13 @@ public final class HttpCall {
     }
 
     public HttpCall body(byte[] body) {
+        return body(body, body.length);
+    }
+
+    /** The first {@code length} bytes of {@code body}: lets a caller reuse one buffer per request. */
+    public HttpCall body(byte[] body, int length) {
         this.body = body;
+        this.bodyLength = length;
         return this;
     }
 
@@ -69,9 +76,9 @@ public final class HttpCall {
         }
         if (body != null) {
             conn.setDoOutput(true);
-            conn.setFixedLengthStreamingMode(body.length);
+            conn.setFixedLengthStreamingMode(bodyLength);
             try (OutputStream out = conn.getOutputStream()) {
-                out.write(body);
+                out.write(body, 0, bodyLength);
             }
         }
         int status = conn.getResponseCode();
