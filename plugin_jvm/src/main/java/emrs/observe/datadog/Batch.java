@@ -4,12 +4,9 @@ package emrs.observe.datadog;
 public final class Batch {
     public final byte[] json;
     public final int events;
-    /** How many of the events had to be cut to the per-event limit. */
-    public final int truncated;
 
-    Batch(byte[] json, int events, int truncated) {
+    Batch(byte[] json, int events) {
         this.json = json;
         this.events = events;
-        this.truncated = truncated;
     }
 }

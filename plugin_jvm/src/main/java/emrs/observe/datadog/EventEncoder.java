@@ -6,9 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Turns one log event into one Datadog intake JSON object, as UTF-8 bytes. It runs on the shipper
- * thread (see {@link LogRecord}), into a buffer it reuses. The fields that are the same for every
- * event of this JVM (ddsource, service, hostname, ddtags) are encoded once.
+ * Turns one log event into one Datadog intake JSON object, as UTF-8 bytes. The fields that are
+ * the same for every event of this JVM (ddsource, service, hostname, ddtags) are encoded once.
  * An event over the per-event limit (1 MB at the intake) is cut to fit and marked
  * {@code "truncated":true}, with its message ending in "…[truncated]".
  */
@@ -69,54 +68,52 @@ public final class EventEncoder {
     public byte[] encode(long timeMillis, String status, String logger, String thread, CharSequence message,
             Throwable thrown, Map<String, String> context) {
         JsonBytes out = buffers.get();
-        lastTruncated.get()[0] = encode(LogRecord.of(timeMillis, status, logger, thread, message, thrown, context),
-                out);
+        String stack = thrown == null ? null : stackTrace(thrown);
+        write(out, timeMillis, status, logger, thread, message, thrown, stack, context, Integer.MAX_VALUE,
+                Integer.MAX_VALUE);
+        boolean truncated = out.size() > maxEventBytes;
+        lastTruncated.get()[0] = truncated;
+        if (truncated) {
+            // Measure everything but the message and the stack, then share what is left.
+            write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context, 0, 0);
+            int room = maxEventBytes - out.size() - K_TRUNCATED.length - 64;
+            int stackRoom = stack == null ? 0 : Math.min(room / 4, stack.length() * 3 + 2);
+            int messageRoom = room - stackRoom;
+            write(out, timeMillis, status, logger, thread, message, thrown, stack, context, messageRoom, stackRoom);
+        }
         byte[] bytes = out.toArray();
         out.shrinkTo(INITIAL * 64);
         return bytes;
     }
 
-    /** Encodes one record into {@code out}, replacing what it held; returns whether it had to truncate. */
-    boolean encode(LogRecord r, JsonBytes out) {
-        write(out, r, r.message, r.stack, Integer.MAX_VALUE, Integer.MAX_VALUE);
-        if (out.size() <= maxEventBytes) {
-            return false;
-        }
-        // Measure everything but the message and the stack, then share what is left.
-        write(out, r, "", r.stack == null ? null : "", 0, 0);
-        int room = maxEventBytes - out.size() - K_TRUNCATED.length - 64;
-        int stackRoom = r.stack == null ? 0 : Math.min(room / 4, r.stack.length() * 3 + 2);
-        int messageRoom = room - stackRoom;
-        write(out, r, r.message, r.stack, messageRoom, stackRoom);
-        return true;
-    }
-
-    private void write(JsonBytes out, LogRecord r, String message, String stack, int messageRoom, int stackRoom) {
+    private void write(JsonBytes out, long timeMillis, String status, String logger, String thread,
+            CharSequence message, Throwable thrown, String stack, Map<String, String> context, int messageRoom,
+            int stackRoom) {
         boolean capped = messageRoom != Integer.MAX_VALUE;
         out.reset();
-        out.raw(K_TIMESTAMP).number(r.timeMillis);
-        out.raw(K_STATUS).string(r.status);
+        out.raw(K_TIMESTAMP).number(timeMillis);
+        out.raw(K_STATUS).string(status);
         out.raw(K_MESSAGE);
         if (capped) {
             out.raw('"');
-            if (!out.body(message, Math.max(0, messageRoom - MARK_BYTES - 2))) {
+            if (!out.body(message == null ? "" : message, Math.max(0, messageRoom - MARK_BYTES - 2))) {
                 out.body(MARK, MARK_BYTES);
             }
             out.raw('"');
         } else {
-            out.string(message);
+            out.string(message == null ? "" : message);
         }
-        out.raw(K_LOGGER).string(r.logger == null ? "" : r.logger);
-        out.raw(K_THREAD).string(r.thread == null ? "" : r.thread).raw('}');
-        if (r.errorKind != null) {
-            out.raw(K_ERROR).string(r.errorKind);
-            if (r.errorMessage != null) {
-                out.raw(K_ERROR_MESSAGE).string(r.errorMessage, capped ? 4096 : Integer.MAX_VALUE);
+        out.raw(K_LOGGER).string(logger == null ? "" : logger);
+        out.raw(K_THREAD).string(thread == null ? "" : thread).raw('}');
+        if (thrown != null) {
+            out.raw(K_ERROR).string(thrown.getClass().getName());
+            String m = thrown.getMessage();
+            if (m != null) {
+                out.raw(K_ERROR_MESSAGE).string(m, capped ? 4096 : Integer.MAX_VALUE);
             }
             out.raw(K_STACK).string(stack, capped ? stackRoom : Integer.MAX_VALUE);
             out.raw('}');
         }
-        Map<String, String> context = r.context;
         if (context != null && !context.isEmpty()) {
             out.raw(K_MDC);
             boolean first = true;

@@ -4,11 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A growable byte buffer that writes JSON strings as UTF-8 in one pass, avoiding the
- * String-then-getBytes double copy; the shipper thread reuses one for every event.
+ * A growable byte buffer that writes JSON strings as UTF-8 in one pass. The appender encodes
+ * on the logging thread, so this avoids the String-then-getBytes double copy.
  */
 final class JsonBytes {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final int CHUNK = 1024;
     private byte[] buf;
     private int pos;
 
@@ -76,14 +77,6 @@ final class JsonBytes {
         return this;
     }
 
-    /** Appends what {@code other} holds. */
-    JsonBytes raw(JsonBytes other) {
-        ensure(other.pos);
-        System.arraycopy(other.buf, 0, buf, pos, other.pos);
-        pos += other.pos;
-        return this;
-    }
-
     /** Writes "s" quoted and escaped. */
     JsonBytes string(CharSequence s) {
         return string(s, Integer.MAX_VALUE);
@@ -102,46 +95,79 @@ final class JsonBytes {
 
     /** The escaped content of a JSON string, without quotes, capped like {@link #stringCapped}. */
     boolean body(CharSequence s, int maxBytes) {
-        int limit = maxBytes >= Integer.MAX_VALUE - pos ? Integer.MAX_VALUE : pos + maxBytes;
+        if (maxBytes >= Integer.MAX_VALUE - pos) {
+            bodyUncapped(s);
+            return true;
+        }
+        int limit = pos + maxBytes;
         int n = s.length();
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
             int before = pos;
-            if (c < 0x80) {
-                ensure(6);
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                    buf[pos++] = (byte) c;
-                } else {
-                    escape(c);
-                }
-            } else if (c < 0x800) {
-                ensure(2);
-                buf[pos++] = (byte) (0xc0 | (c >> 6));
-                buf[pos++] = (byte) (0x80 | (c & 0x3f));
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                ensure(4);
-                buf[pos++] = (byte) (0xf0 | (cp >> 18));
-                buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
-                buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
-                buf[pos++] = (byte) (0x80 | (cp & 0x3f));
-            } else if (Character.isSurrogate(c)) {
-                ensure(3); // a lone surrogate is not valid UTF-8: write U+FFFD
-                buf[pos++] = (byte) 0xef;
-                buf[pos++] = (byte) 0xbf;
-                buf[pos++] = (byte) 0xbd;
-            } else {
-                ensure(3);
-                buf[pos++] = (byte) (0xe0 | (c >> 12));
-                buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
-                buf[pos++] = (byte) (0x80 | (c & 0x3f));
-            }
+            ensure(6);
+            i = encodeChar(s, i, n);
             if (pos > limit) {
                 pos = before;
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The common case: no cap. Room is made once per chunk (at most 6 bytes a char) so that the
+     * loop over plain ASCII, most of any log line, is a compare and a store.
+     */
+    private void bodyUncapped(CharSequence s) {
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + CHUNK);
+            ensure((end - i) * 6);
+            byte[] b = buf;
+            int p = pos;
+            for (; i < end; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                    b[p++] = (byte) c;
+                } else {
+                    pos = p;
+                    i = encodeChar(s, i, n); // may take the low surrogate after end: 4 bytes for 2 chars
+                    p = pos;
+                }
+            }
+            pos = p;
+        }
+    }
+
+    /** Writes the char at i (and its low surrogate, if any); returns the index of the last char used. */
+    private int encodeChar(CharSequence s, int i, int n) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                buf[pos++] = (byte) c;
+            } else {
+                escape(c);
+            }
+        } else if (c < 0x800) {
+            buf[pos++] = (byte) (0xc0 | (c >> 6));
+            buf[pos++] = (byte) (0x80 | (c & 0x3f));
+        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+            int cp = Character.toCodePoint(c, s.charAt(++i));
+            buf[pos++] = (byte) (0xf0 | (cp >> 18));
+            buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+            buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+            buf[pos++] = (byte) (0x80 | (cp & 0x3f));
+        } else if (Character.isSurrogate(c)) {
+            // a lone surrogate is not valid UTF-8: write U+FFFD
+            buf[pos++] = (byte) 0xef;
+            buf[pos++] = (byte) 0xbf;
+            buf[pos++] = (byte) 0xbd;
+        } else {
+            buf[pos++] = (byte) (0xe0 | (c >> 12));
+            buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+            buf[pos++] = (byte) (0x80 | (c & 0x3f));
+        }
+        return i;
     }
 
     JsonBytes string(CharSequence s, int maxBytes) {

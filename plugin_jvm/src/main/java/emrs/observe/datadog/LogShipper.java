@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * The background thread that encodes the buffered events into intake requests. Logging threads
- * only call {@link #offer}: it never blocks and never allocates beyond the buffer's bound.
+ * The background thread that empties the buffer into intake requests. Logging threads only
+ * call {@link #offer}: it never blocks and never allocates beyond the buffer's bound.
  */
 public final class LogShipper implements AutoCloseable {
     private final EventBuffer buffer;
@@ -26,9 +26,9 @@ public final class LogShipper implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean bufferFullReported;
 
-    public LogShipper(EventEncoder encoder, EventBuffer buffer, IntakeSender sender, ApiKeyHolder key,
-            RetryPolicy policy, ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
-        this(buffer, sender, key, policy, counters, flushIntervalMs, warn, new BatchAssembler(encoder));
+    public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
+            ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
+        this(buffer, sender, key, policy, counters, flushIntervalMs, warn, new BatchAssembler());
     }
 
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
@@ -59,8 +59,8 @@ public final class LogShipper implements AutoCloseable {
         return counters;
     }
 
-    /** Queues one event, or counts it as dropped. Called on the logging thread. */
-    public void offer(LogRecord event) {
+    /** Queues one encoded event, or counts it as dropped. Called on the logging thread. */
+    public void offer(byte[] event) {
         if (closed) {
             counters.drop(DropReason.SHUTDOWN_TIMEOUT, 1);
             return;
@@ -99,9 +99,6 @@ public final class LogShipper implements AutoCloseable {
             }
             Batch batch;
             while ((batch = assembler.next(buffer)) != null) {
-                if (batch.truncated > 0) {
-                    counters.truncated.addAndGet(batch.truncated);
-                }
                 if (System.nanoTime() - deadlineNanos > 0) {
                     counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
                     continue;
@@ -203,7 +200,7 @@ public final class LogShipper implements AutoCloseable {
             }
         }
         closed = true;
-        LogRecord e;
+        byte[] e;
         long left = 0;
         while ((e = buffer.poll()) != null) {
             left++;

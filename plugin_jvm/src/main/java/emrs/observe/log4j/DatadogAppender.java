@@ -18,8 +18,8 @@ import org.apache.logging.log4j.core.config.plugins.PluginFactory;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
 
 /**
- * The log4j2 appender {@code EmrsDatadog}: copies what it needs of each event (the formatted
- * message, not the mutable log4j event) and hands it to this JVM's {@link LogPipeline}. It can be declared in a user's log4j2 XML by that name.
+ * The log4j2 appender {@code EmrsDatadog}: encodes each event on the calling thread and hands
+ * it to this JVM's {@link LogPipeline}. It can be declared in a user's log4j2 XML by that name.
  */
 @Plugin(name = DatadogAppender.PLUGIN_NAME, category = Core.CATEGORY_NAME, elementType = Appender.ELEMENT_TYPE,
         printObject = true)

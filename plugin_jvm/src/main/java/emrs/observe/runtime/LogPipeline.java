@@ -6,7 +6,6 @@ import emrs.observe.datadog.DropReason;
 import emrs.observe.datadog.EventBuffer;
 import emrs.observe.datadog.EventEncoder;
 import emrs.observe.datadog.IntakeClient;
-import emrs.observe.datadog.LogRecord;
 import emrs.observe.datadog.LogShipper;
 import emrs.observe.datadog.RetryPolicy;
 import emrs.observe.datadog.ShipperCounters;
@@ -69,7 +68,7 @@ public final class LogPipeline {
         EventEncoder encoder = new EventEncoder(cfg.datadogSource, "spark", meta.hostname, meta.ddtags());
         LogShipper shipper = null;
         if (key != null && key.present()) {
-            shipper = new LogShipper(encoder, new EventBuffer(cfg.bufferMaxBytes),
+            shipper = new LogShipper(new EventBuffer(cfg.bufferMaxBytes),
                     new IntakeClient(cfg.datadogUrl, cfg.requestTimeoutMs), key,
                     new RetryPolicy(cfg.maxRetries, cfg.retryBaseMs, cfg.retryMaxMs), COUNTERS,
                     cfg.flushIntervalMs, Warnings::onceKeyed).start();
@@ -93,8 +92,11 @@ public final class LogPipeline {
             COUNTERS.drop(DropReason.NO_API_KEY, 1);
             return;
         }
-        // Only a small immutable record here: the JSON is written on the shipper thread.
-        shipper.offer(LogRecord.of(timeMillis, status, logger, thread, message, thrown, context));
+        byte[] bytes = encoder.encode(timeMillis, status, logger, thread, message, thrown, context);
+        if (encoder.lastWasTruncated()) {
+            COUNTERS.truncated.incrementAndGet();
+        }
+        shipper.offer(bytes);
     }
 
     /**

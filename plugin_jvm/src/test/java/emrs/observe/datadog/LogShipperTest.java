@@ -41,14 +41,14 @@ class LogShipperTest {
     }
 
     private LogShipper shipper(IntakeSender sender, long bufferBytes, int maxRetries, ShipperCounters counters) {
-        return new LogShipper(encoder, new EventBuffer(bufferBytes), sender,
+        return new LogShipper(new EventBuffer(bufferBytes), sender,
                 new ApiKeyHolder(new Secret("k"), null, Long.MAX_VALUE), new RetryPolicy(maxRetries, 1, 5), counters,
                 20, warnings::add);
     }
 
     private void log(LogShipper s, int n) {
         for (int i = 0; i < n; i++) {
-            s.offer(LogRecord.of(i, "info", "l", "t", "line " + i, null, null));
+            s.offer(encoder.encode(i, "info", "l", "t", "line " + i, null, null));
         }
     }
 
@@ -106,7 +106,7 @@ class LogShipperTest {
         };
         ShipperCounters c = new ShipperCounters();
         EventBuffer buffer = new EventBuffer(1 << 20);
-        LogShipper s = new LogShipper(encoder, buffer, stuck, new ApiKeyHolder(new Secret("k"), null, 1),
+        LogShipper s = new LogShipper(buffer, stuck, new ApiKeyHolder(new Secret("k"), null, 1),
                 new RetryPolicy(0, 1, 1), c, 20, warnings::add).start();
         log(s, 50_000); // ~10 MB of events into a 1 MB buffer while the intake hangs
         assertTrue(buffer.bytes() <= buffer.maxBytes(), "buffer holds " + buffer.bytes());
@@ -121,13 +121,13 @@ class LogShipperTest {
     void whatCannotBeSentBeforeTheShutdownTimeoutIsCounted() {
         IntakeSender down = (batch, key) -> new IntakeSender.Result(0, 0, "ConnectException");
         ShipperCounters c = new ShipperCounters();
-        LogShipper s = new LogShipper(encoder, new EventBuffer(8 << 20), down, new ApiKeyHolder(new Secret("k"), null, 1),
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), down, new ApiKeyHolder(new Secret("k"), null, 1),
                 new RetryPolicy(1_000, 50, 50), c, 60_000, warnings::add).start();
         log(s, 2_500);
         s.close(300);
         assertEquals(2_500, c.dropped(DropReason.SHUTDOWN_TIMEOUT));
         assertEquals(0, c.sent.get());
-        s.offer(LogRecord.of(0, "info", "l", "t", "late", null, null)); // after close: counted, not queued
+        s.offer(new byte[] {'{', '}'}); // after close: counted, not queued
         assertEquals(2_501, c.dropped(DropReason.SHUTDOWN_TIMEOUT));
     }
 
@@ -136,7 +136,7 @@ class LogShipperTest {
         ScriptedIntake intake = new ScriptedIntake(403);
         ShipperCounters c = new ShipperCounters();
         ApiKeyHolder key = new ApiKeyHolder(new Secret("old"), () -> new Secret("new"), 0);
-        LogShipper s = new LogShipper(encoder, new EventBuffer(8 << 20), intake, key, new RetryPolicy(3, 1, 1), c, 20,
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), intake, key, new RetryPolicy(3, 1, 1), c, 20,
                 warnings::add).start();
         log(s, 5);
         s.close(5_000);
