@@ -1,9 +1,13 @@
 """A Spark driver logging 1M lines: wall time with the plugin against without it, and heap
 growth while the Datadog intake is down (should stay within datadog.bufferMaxBytes).
 
-Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES]
+Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS]
 Each configuration runs in its own Spark driver (plugins are per JVM). Lines are logged from the
-JVM (emrs.observe.bench.LogLoad) so that py4j is not what is measured. Prints the figures.
+JVM (emrs.observe.bench.LogLoad) so that py4j is not what is measured. Both configurations log
+through the same log4j2 configuration (Spark's default, console appender to stderr, which goes to a
+file here) and log the same 200k warm-up lines first (not timed; with the plugin they are shipped
+too). The runs without and with the plugin alternate, REPETITIONS times (default 5), and the
+medians are reported; every run with the plugin must have delivered every line it logged.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +62,12 @@ class _CountingIntake:
 
         return sum(len(json.loads(gzip.decompress(b))) for b in self.bodies)
 
+    def take_events(self) -> int:
+        """The events received since the last call."""
+        n = self.events()
+        self.bodies.clear()
+        return n
+
     def stop(self) -> None:
         self.server.shutdown()
 
@@ -72,22 +83,29 @@ def child(spec_path: str) -> None:
     spark.sparkContext.setLogLevel("INFO")
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    elapsed_ms, heap_before, heap_after = (int(x) for x in jvm.emrs.observe.bench.LogLoad.run(spec["lines"]).split(","))
+    elapsed_ms, heap_before, heap_after, gc_ms, shipper_cpu_ms = (
+        int(x) for x in jvm.emrs.observe.bench.LogLoad.run(spec["warmup"], spec["lines"]).split(",")
+    )
     stop_start = time.monotonic()
     spark.stop()
     result = {
         "elapsed_ms": elapsed_ms,
         "heap_growth_bytes": heap_after - heap_before,
+        "gc_ms": gc_ms,
+        "shipper_cpu_ms": shipper_cpu_ms,
         "stop_s": round(time.monotonic() - stop_start, 2),
     }
     Path(spec["out"]).write_text(json.dumps(result))
 
 
-def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdir: Path) -> dict[str, float]:
+def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdir: Path,
+        warmup: int = 0) -> dict[str, float]:
     spec = workdir / f"{name}.json"
     out = workdir / f"{name}.out.json"
-    spec.write_text(json.dumps({"conf": conf, "lines": lines, "out": str(out)}))
+    spec.write_text(json.dumps({"conf": conf, "lines": lines, "warmup": warmup, "out": str(out)}))
     started = time.monotonic()
+    # This process serves the intake: its CPU time is the intake's share of the same cores.
+    cpu_started = time.process_time()
     with open(workdir / f"{name}.stderr", "w") as err:
         subprocess.run(
             [sys.executable, __file__, "child", str(spec)], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
@@ -95,11 +113,14 @@ def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdi
         )
     result = json.loads(out.read_text())
     result["process_s"] = round(time.monotonic() - started, 2)
+    result["intake_cpu_s"] = round(time.process_time() - cpu_started, 2)
     return result
 
 
 def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    warmup = 200_000
     subprocess.run(["bash", str(ROOT / "scripts" / "build_jvm.sh")], check=True)
     subprocess.run(["mvn", "-q", "-B", "-Pjmh", "test-compile"], cwd=ROOT / "plugin_jvm", check=True)
     cp = f"{JAR}:{BENCH_CLASSES}"
@@ -111,13 +132,18 @@ def main() -> None:
     plugin = {**base, "spark.plugins": "emrs.observe.spark.LoggerSparkPlugin"}
     work = Path(tempfile.mkdtemp(prefix="bench-1m-"))
     env = {"DD_API_KEY": "bench-key", "ROOT_LOG_LEVEL": "INFO"}
+    withouts: list[dict[str, float]] = []
+    withs: list[dict[str, float]] = []
+    received: list[int] = []
     try:
-        without = run("without", base, lines, {}, work)
-        with_plugin = run(
-            "with", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url,
-                     "spark.emrs.observe.datadog.bufferMaxBytes": "64m"}, lines, env, work,
-        )
-        received = intake.events()
+        for i in range(reps):
+            withouts.append(run(f"without{i}", base, lines, {}, work, warmup))
+            withs.append(run(
+                f"with{i}", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url,
+                             "spark.emrs.observe.datadog.bufferMaxBytes": "64m"}, lines, env, work, warmup,
+            ))
+            received.append(intake.take_events())
+        # No warm-up here: the heap is measured from before the first line to after the last.
         down = run(
             "down", {**plugin, "spark.emrs.observe.datadog.url": f"http://127.0.0.1:{down_port}/api/v2/logs",
                      "spark.emrs.observe.datadog.bufferMaxBytes": "16m",
@@ -125,15 +151,26 @@ def main() -> None:
         )
     finally:
         intake.stop()
-    extra = (with_plugin["elapsed_ms"] - without["elapsed_ms"]) / max(1, without["elapsed_ms"]) * 100
-    print(f"lines logged on the driver thread: {lines}")
-    print(f"without plugin: {without['elapsed_ms']} ms (console appender only)")
-    print(f"with plugin:    {with_plugin['elapsed_ms']} ms  -> {extra:+.1f}%")
-    print(f"events received by the intake: {received} (the rest is in the shutdown summary in with.stderr)")
+
+    def median(runs: list[dict[str, float]], key: str) -> float:
+        return float(statistics.median(r[key] for r in runs))
+
+    without_ms, with_ms = median(withouts, "elapsed_ms"), median(withs, "elapsed_ms")
+    extra = (with_ms - without_ms) / max(1.0, without_ms) * 100
+    print(f"lines logged on the driver thread: {lines} (after {warmup} warm-up lines), {reps} runs each, medians")
+    print(f"without plugin: {without_ms:.0f} ms (console appender only); runs: "
+          f"{[int(r['elapsed_ms']) for r in withouts]}")
+    print(f"with plugin:    {with_ms:.0f} ms  -> {extra:+.1f}%; runs: {[int(r['elapsed_ms']) for r in withs]}")
+    print(f"while the timed lines were logged: GC time median without {median(withouts, 'gc_ms'):.0f} ms, "
+          f"with {median(withs, 'gc_ms'):.0f} ms; shipper thread CPU median {median(withs, 'shipper_cpu_ms'):.0f} ms")
+    print(f"CPU time of the local intake (this Python process, same cores) per run with the plugin, median: "
+          f"{median(withs, 'intake_cpu_s')} s")
+    print(f"events received by the intake per run with the plugin (>= {lines + warmup} expected, plus Spark's "
+          f"own lines): {received}")
     print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
-          f"(baseline run: {without['heap_growth_bytes'] / 2**20:.1f} MiB)")
-    print(f"process wall time: without {without['process_s']} s, with {with_plugin['process_s']} s, "
-          f"down {down['process_s']} s")
+          f"(baseline runs: median {median(withouts, 'heap_growth_bytes') / 2**20:.1f} MiB)")
+    print(f"process wall time, medians: without {median(withouts, 'process_s')} s, "
+          f"with {median(withs, 'process_s')} s, down {down['process_s']} s")
     print(f"details in {work}")
 
 

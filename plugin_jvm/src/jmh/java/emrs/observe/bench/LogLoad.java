@@ -1,7 +1,10 @@
 package emrs.observe.bench;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -14,18 +17,58 @@ public final class LogLoad {
     private LogLoad() {
     }
 
-    /** Returns "elapsedMs,heapBeforeBytes,heapAfterBytes". */
+    /** Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs". */
     public static String run(int lines) throws InterruptedException {
+        return run(0, lines);
+    }
+
+    /**
+     * Logs {@code warmup} lines first (not timed, so that the JIT has compiled the log path in
+     * both runs, with and without the plugin), lets a second pass for their delivery, then times
+     * {@code lines} lines. Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs"
+     * (GC time and the shipper thread's CPU time while those lines were logged).
+     */
+    public static String run(int warmup, int lines) throws InterruptedException {
         Logger log = LogManager.getLogger("emrs.bench.load");
+        for (int i = 0; i < warmup; i++) {
+            log.info("processed record {} of partition {} with status {}", i, i % 16, "ok");
+        }
+        if (warmup > 0) {
+            Thread.sleep(1000);
+        }
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         long before = usedAfterGc(mem);
+        long gcBefore = gcMillis();
+        long cpuBefore = shipperCpuNanos();
         long start = System.nanoTime();
         for (int i = 0; i < lines; i++) {
             log.info("processed record {} of partition {} with status {}", i, i % 16, "ok");
         }
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        long gcMs = gcMillis() - gcBefore;
+        long shipperCpuMs = (shipperCpuNanos() - cpuBefore) / 1_000_000;
         long after = usedAfterGc(mem);
-        return elapsedMs + "," + before + "," + after;
+        return elapsedMs + "," + before + "," + after + "," + gcMs + "," + shipperCpuMs;
+    }
+
+    /** Time the collectors spent while the lines were logged: it competes for the same cores. */
+    private static long gcMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
+    }
+
+    /** CPU time of the plugin's shipper thread so far (0 without the plugin). */
+    private static long shipperCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+            if (t.getThreadName().equals("emrs-observe-log-shipper")) {
+                return Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return 0;
     }
 
     private static long usedAfterGc(MemoryMXBean mem) throws InterruptedException {
