@@ -15,7 +15,9 @@ import org.apache.logging.log4j.core.config.plugins.Plugin;
 import org.apache.logging.log4j.core.config.plugins.PluginAttribute;
 import org.apache.logging.log4j.core.config.plugins.PluginElement;
 import org.apache.logging.log4j.core.config.plugins.PluginFactory;
+import org.apache.logging.log4j.message.Message;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
+import org.apache.logging.log4j.util.StringBuilderFormattable;
 
 /**
  * The log4j2 appender {@code EmrsDatadog}: encodes each event on the calling thread and hands
@@ -25,6 +27,8 @@ import org.apache.logging.log4j.util.ReadOnlyStringMap;
         printObject = true)
 public final class DatadogAppender extends AbstractAppender {
     public static final String PLUGIN_NAME = "EmrsDatadog";
+    private static final int MAX_KEPT_TEXT = 64 * 1024;
+    private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
 
     private DatadogAppender(String name, Filter filter) {
         super(name, filter, (Layout<? extends Serializable>) null, true, Property.EMPTY_ARRAY);
@@ -44,8 +48,28 @@ public final class DatadogAppender extends AbstractAppender {
         }
         ReadOnlyStringMap context = event.getContextData();
         pipeline.offer(event.getTimeMillis(), status(event.getLevel()), event.getLoggerName(), event.getThreadName(),
-                event.getMessage() == null ? "" : event.getMessage().getFormattedMessage(), event.getThrown(),
-                context == null || context.isEmpty() ? null : context.toMap());
+                text(event.getMessage()), event.getThrown(), context == null || context.isEmpty() ? null : context.toMap());
+    }
+
+    /**
+     * The formatted message. Most log4j messages can format into a StringBuilder: this thread's
+     * is reused (the event is encoded before offer returns), which saves a String per event.
+     */
+    private static CharSequence text(Message message) {
+        if (message == null) {
+            return "";
+        }
+        if (!(message instanceof StringBuilderFormattable)) {
+            return message.getFormattedMessage();
+        }
+        StringBuilder sb = TEXT.get();
+        if (sb.capacity() > MAX_KEPT_TEXT) {
+            sb = new StringBuilder(256); // the last message was outsized: do not keep its buffer
+            TEXT.set(sb);
+        }
+        sb.setLength(0);
+        ((StringBuilderFormattable) message).formatTo(sb);
+        return sb;
     }
 
     static String status(Level level) {
