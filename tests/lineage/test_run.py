@@ -217,21 +217,22 @@ def s3(aws_env: str) -> Iterator[Any]:
 
 
 def test_s3_source_and_checkpoint_on_moto(s3: Any, examples: Path, datahub: DataHubRecorder) -> None:
-    s3.create_bucket(Bucket="lineage")
+    # The moto server is shared by the whole session: a bucket of this test's own.
+    s3.create_bucket(Bucket="lineage-run")
     for path in sorted((examples / "lineage").rglob("*.json")):
         key = "emrs/" + path.relative_to(examples / "lineage").as_posix()
-        s3.put_object(Bucket="lineage", Key=key, Body=path.read_bytes())
+        s3.put_object(Bucket="lineage-run", Key=key, Body=path.read_bytes())
     old = simple_builder(9)
-    s3.put_object(Bucket="lineage", Key="emrs/dt=2025-10-01/hour=00/app/1-old.json",
+    s3.put_object(Bucket="lineage-run", Key="emrs/dt=2025-10-01/hour=00/app/1-old.json",
                   Body=json.dumps(lineage_object(old.plan(), old.event(1), samples.JOB)).encode())
-    args = ("run", "--source", "s3://lineage/emrs/", "--sink", f"datahub:{datahub.url}",
-            "--state", "s3://lineage/state/checkpoint.json", "--since", "2025-11-01", "--workers", "4")
+    args = ("run", "--source", "s3://lineage-run/emrs/", "--sink", f"datahub:{datahub.url}",
+            "--state", "s3://lineage-run/state/checkpoint.json", "--since", "2025-11-01", "--workers", "4")
     code, stdout, _ = run(*args)
     assert code == 0, stdout
     summary = summary_of(stdout)
     assert summary["executions"] == 2 and summary["objects"]["read"] == 2
     assert datahub.column_lineage(REVENUE) == EXPECTED_REVENUE
-    checkpoint = json.loads(s3.get_object(Bucket="lineage", Key="state/checkpoint.json")["Body"].read())
+    checkpoint = json.loads(s3.get_object(Bucket="lineage-run", Key="state/checkpoint.json")["Body"].read())
     assert sorted(checkpoint["processed"]) == sorted(
         "dt=2025-11-21/hour=10/" + p.relative_to(examples / "lineage/dt=2025-11-21/hour=10").as_posix()
         for p in (examples / "lineage").rglob("*.json"))

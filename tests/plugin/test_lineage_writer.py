@@ -91,7 +91,7 @@ def test_lineage_objects_land_in_s3_at_the_documented_keys(
         f"execution event's planId '{second}' does not match the plan id '{first}'" in w for w in run.warnings()
     )
 
-    listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lineage")["Contents"])
+    listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lineage", Prefix="spline/")["Contents"])
     assert listed == sorted(k.removeprefix("s3a://lineage/") for k in keys if k)
     obj = json.loads(s3.get_object(Bucket="lineage", Key=keys[0].removeprefix("s3a://lineage/"))["Body"].read())
     assert obj["format"] == "emrs-observe.lineage" and obj["version"] == 1
