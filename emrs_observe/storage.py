@@ -129,36 +129,38 @@ def _list_s3(root: str, start_after: str | None) -> Iterator[ObjectRef]:
 
 
 def read_bytes(uri: str) -> bytes:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if is_s3(uri):
-        bucket, key = split_s3(uri)
-        try:
-            body: bytes = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
-            return body
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"cannot read {uri}: {exc}") from None
-    try:
-        return _local_path(uri).read_bytes()
-    except OSError as exc:
-        raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from None
+    data = _read(uri, missing_ok=False)
+    assert data is not None
+    return data
 
 
 def read_optional(uri: str) -> bytes | None:
     """The object's bytes, or None when it does not exist yet (first run of a checkpoint)."""
+    return _read(uri, missing_ok=True)
+
+
+def _read(uri: str, missing_ok: bool) -> bytes | None:
     if is_s3(uri):
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         bucket, key = split_s3(uri)
         try:
             body: bytes = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
             return body
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if missing_ok and exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise StorageError(f"cannot read {uri}: {exc}") from None
-    path = _local_path(uri)
-    return path.read_bytes() if path.exists() else None
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot read {uri}: {exc}") from None
+    try:
+        return _local_path(uri).read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise StorageError(f"cannot read {uri}: no such file") from None
+    except OSError as exc:
+        raise StorageError(f"cannot read {uri}: {exc.strerror or exc}") from None
 
 
 def write_bytes(uri: str, data: bytes) -> None:

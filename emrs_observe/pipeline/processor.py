@@ -17,7 +17,7 @@ from typing import Any
 
 from emrs_observe.datahub.mcps import EmitOptions, Proposal, ProposalBuilder
 from emrs_observe.datahub.sinks import Sink, SinkError
-from emrs_observe.lineage.engine import LineageError, compute_lineage
+from emrs_observe.lineage.engine import LineageError, WriteLineage, compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer, NamingError
 from emrs_observe.pipeline.checkpoint import Checkpoint, partition_date
 from emrs_observe.spline.errors import LineageReadError
@@ -76,7 +76,7 @@ class RunSummary:
 class _Outcome:
     obj: ObjectRef
     form: str = ""
-    items: list[tuple[LineageRecord, list[Proposal], int]] = field(default_factory=list)
+    items: list[tuple[LineageRecord, WriteLineage, list[Proposal]]] = field(default_factory=list)
     orphan_events: list[ExecutionEvent] = field(default_factory=list)
     rejected: str | None = None
     unreadable: str | None = None
@@ -97,7 +97,7 @@ class LineageProcessor:
         self.on_progress = on_progress
         self.namer = DatasetNamer(options.path_specs, options.catalog_platform)
         self.builder = ProposalBuilder(EmitOptions(options.env, options.platform_instance, options.include_indirect))
-        self._bare_plans: dict[str, LineageRecord] = {}
+        self._bare_plans: dict[str, tuple[LineageRecord, WriteLineage]] = {}
         self._pending_events: dict[str, tuple[ObjectRef, ExecutionEvent]] = {}
 
     def run(self) -> RunSummary:
@@ -181,7 +181,7 @@ class LineageProcessor:
             for record in result.records:
                 lineage = compute_lineage(record.plan, self.namer)
                 proposals = self.builder.build(lineage, record.job, record.plan.name, record.event)
-                outcome.items.append((record, proposals, lineage.edge_count()))
+                outcome.items.append((record, lineage, proposals))
             outcome.orphan_events = result.orphan_events
         except LineageReadError as exc:
             outcome.rejected = exc.reason
@@ -192,26 +192,26 @@ class LineageProcessor:
     def _emit(self, outcome: _Outcome) -> list[ObjectRef]:
         """Sends an object's proposals; returns earlier event objects that its plans completed."""
         paired = []
-        for record, proposals, _ in outcome.items:
+        for record, lineage, proposals in outcome.items:
             if record.form == FORM_PLAN and record.event is None:
                 pending = self._pending_events.pop(record.plan.id, None)
                 if pending is not None:
                     record = replace(record, event=pending[1])
-                    proposals = self._rebuild(record)
+                    proposals = self._proposals(record, lineage)
                     if pending[0].key != outcome.obj.key:
                         paired.append(pending[0])
-                self._bare_plans[record.plan.id] = record
+                self._bare_plans[record.plan.id] = (record, lineage)
             self.sink.emit(proposals)
         for event in outcome.orphan_events:
-            plan_record = self._bare_plans.get(event.plan_id)
-            if plan_record is None:
+            known = self._bare_plans.get(event.plan_id)
+            if known is None:
                 self._pending_events[event.plan_id] = (outcome.obj, event)
             else:
-                self.sink.emit(self._rebuild(replace(plan_record, event=event)))
+                self.sink.emit(self._proposals(replace(known[0], event=event), known[1]))
         return paired
 
-    def _rebuild(self, record: LineageRecord) -> list[Proposal]:
-        lineage = compute_lineage(record.plan, self.namer)
+    def _proposals(self, record: LineageRecord, lineage: WriteLineage) -> list[Proposal]:
+        """Proposals for a plan whose event arrived in another object; the lineage is already known."""
         return self.builder.build(lineage, record.job, record.plan.name, record.event)
 
     def _record(self, outcome: _Outcome, checkpoint: Checkpoint, summary: RunSummary) -> None:
@@ -225,9 +225,9 @@ class LineageProcessor:
             checkpoint.mark_rejected(obj.key, obj.size, outcome.rejected)
             return
         summary.by_form[outcome.form] = summary.by_form.get(outcome.form, 0) + 1
-        for _, proposals, edges in outcome.items:
+        for _, lineage, proposals in outcome.items:
             summary.executions += 1
-            summary.lineage_edges += edges
+            summary.lineage_edges += lineage.edge_count()
             summary.proposals += len(proposals)
         if any(obj.key == pending_obj.key for pending_obj, _ in self._pending_events.values()):
             return  # an event still waiting for its plan: decided at the end of the run
