@@ -1,19 +1,21 @@
 package emrs.observe.datadog;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
 /**
  * Takes events from the buffer into batches within the Datadog logs intake v2 limits: at most
  * 1000 events and 5 MB uncompressed per request (the array brackets and commas included).
- * Events are already at most 1 MB each (see {@link EventEncoder}).
+ * Events are already at most 1 MB each (see {@link EventEncoder}). One array serves every batch:
+ * under load a new one per batch would be as much garbage as the events themselves.
  */
 public final class BatchAssembler {
     public static final int MAX_EVENTS = 1000;
     public static final int MAX_BYTES = 5 * 1024 * 1024;
+    private static final int INITIAL = 64 * 1024;
 
     private final int maxEvents;
     private final int maxBytes;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+    private byte[] out = new byte[INITIAL];
 
     public BatchAssembler() {
         this(MAX_EVENTS, MAX_BYTES);
@@ -24,31 +26,29 @@ public final class BatchAssembler {
         this.maxBytes = maxBytes;
     }
 
-    /** The next batch, or null when the buffer is empty. */
+    /** The next batch, or null when the buffer is empty. Invalidates the previous batch. */
     public Batch next(EventBuffer buffer) {
-        out.reset();
-        out.write('[');
+        int pos = 1;
         int n = 0;
-        long taken = 0;
-        byte[] e;
-        while (n < maxEvents && (e = buffer.peek()) != null) {
+        int length;
+        while (n < maxEvents && (length = buffer.peekLength()) >= 0) {
             // +1 for the comma or the closing bracket.
-            if (n > 0 && out.size() + e.length + 1 > maxBytes) {
+            if (n > 0 && pos + length + 1 > maxBytes) {
                 break;
             }
-            buffer.take();
-            taken += e.length;
-            if (n > 0) {
-                out.write(',');
+            if (pos + length + 1 > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, pos + length + 1));
             }
-            out.write(e, 0, e.length);
+            out[pos - 1] = (byte) (n == 0 ? '[' : ',');
+            buffer.take(out, pos, length);
+            pos += length + 1;
             n++;
         }
-        buffer.release(taken, n);
+        buffer.release();
         if (n == 0) {
             return null;
         }
-        out.write(']');
-        return new Batch(out.toByteArray(), n);
+        out[pos - 1] = ']';
+        return new Batch(out, pos, n);
     }
 }

@@ -1,79 +1,183 @@
 package emrs.observe.datadog;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * Encoded events waiting to be sent, bounded by bytes. Offering never blocks and never grows
- * past the bound: when full, the event is refused and the caller counts the drop.
- * Many producers (logging threads), one consumer (the shipper thread).
+ * Encoded events waiting to be sent: a ring of bytes, each event framed by its length, bounded
+ * by {@code maxBytes}. Offering never waits for the shipper and never grows past the bound: when
+ * full, the event is refused and the caller counts the drop. Many producers (logging threads),
+ * one consumer (the shipper thread).
+ *
+ * <p>Why a byte ring and not a queue of arrays: a queued array per event (plus its queue node)
+ * is garbage that lives until shipped, so under load every young collection copies megabytes
+ * of it, and those pauses stop the job's own threads. Here the logging thread copies its event
+ * into memory that is allocated once (in segments, on first use) and reused for the life of the
+ * JVM. Producers serialise on a lock held only for that copy; the consumer never takes it: it
+ * reads up to the published tail and frees space by publishing its head.
  */
 public final class EventBuffer {
-    /** Rough heap cost of one queued event beyond its bytes: the array header and queue node. */
-    static final int PER_EVENT_OVERHEAD = 48;
+    private static final int SEGMENT_BITS = 18;
+    /** Segments are allocated when first written, so an idle JVM holds little of the bound. */
+    static final int SEGMENT_BYTES = 1 << SEGMENT_BITS;
+    private static final int SEGMENT_MASK = SEGMENT_BYTES - 1;
+    /** Each event is preceded by its length. */
+    static final int FRAME_BYTES = 4;
 
-    private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicLong bytes = new AtomicLong();
-    private final AtomicLong count = new AtomicLong();
+    private final byte[][] segments;
+    private final long capacity;
     private final long maxBytes;
+    private final Object producers = new Object();
+
+    // Written by producers under the lock; read by the consumer after reading `published`.
+    private long tail;
+    private long tailEvents;
+    private volatile long published;
+    private volatile long publishedEvents;
+
+    // Written by the consumer only.
+    private volatile long head;
+    private volatile long headEvents;
+    private long readPos;
+    private long readEvents;
+    private long visible;
 
     public EventBuffer(long maxBytes) {
+        long n = Math.max(1, maxBytes >>> SEGMENT_BITS);
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("buffer of " + maxBytes + " bytes is too large");
+        }
+        this.segments = new byte[(int) n][];
+        this.capacity = n << SEGMENT_BITS;
         this.maxBytes = maxBytes;
     }
 
     /** Adds the event unless that would pass the bound; returns whether it was added. */
     public boolean offer(byte[] event) {
-        long cost = event.length + PER_EVENT_OVERHEAD;
-        long after = bytes.addAndGet(cost);
-        if (after > maxBytes) {
-            bytes.addAndGet(-cost);
-            return false;
+        return offer(event, event.length);
+    }
+
+    /** Adds the first {@code length} bytes of {@code src} as one event, or returns false when full. */
+    public boolean offer(byte[] src, int length) {
+        long need = FRAME_BYTES + (long) length;
+        synchronized (producers) {
+            long t = tail;
+            if (t + need - head > capacity) {
+                return false;
+            }
+            writeInt(t, length);
+            copyIn(t + FRAME_BYTES, src, length);
+            tail = t + need;
+            tailEvents++;
+            publishedEvents = tailEvents;
+            published = tail; // last: the consumer reads this first, then everything before it
         }
-        queue.offer(event);
-        count.incrementAndGet();
         return true;
     }
 
-    public byte[] peek() {
-        return queue.peek();
-    }
-
-    public byte[] poll() {
-        byte[] e = queue.poll();
-        if (e != null) {
-            bytes.addAndGet(-(e.length + PER_EVENT_OVERHEAD));
-            count.decrementAndGet();
+    /** Length of the next event the consumer would take, or -1 when there is none. Consumer only. */
+    int peekLength() {
+        if (readPos == visible) {
+            visible = published;
+            if (readPos == visible) {
+                return -1;
+            }
         }
-        return e;
+        return readInt(readPos);
     }
 
     /**
-     * Removes the head like {@link #poll} but leaves it counted until {@link #release}: the
-     * shipper releases a whole batch at once, so the counters the logging threads update are not
-     * written from the other core for every event (a cache line bouncing between cores each
-     * time). Until then the buffer only looks fuller than it is, so the bound still holds.
+     * Copies the next event (of {@link #peekLength} bytes) to {@code dst} at {@code off}. Its
+     * space stays reserved until {@link #release}, so producers cannot overwrite it meanwhile.
      */
-    byte[] take() {
-        return queue.poll();
+    void take(byte[] dst, int off, int length) {
+        copyOut(readPos + FRAME_BYTES, dst, off, length);
+        readPos += FRAME_BYTES + length;
+        readEvents++;
     }
 
-    /** Stops counting {@code events} taken events of {@code eventBytes} bytes in total. */
-    void release(long eventBytes, long events) {
-        if (events > 0) {
-            bytes.addAndGet(-(eventBytes + events * PER_EVENT_OVERHEAD));
-            count.addAndGet(-events);
+    /** Skips the next event (of {@link #peekLength} bytes). */
+    void skip(int length) {
+        readPos += FRAME_BYTES + length;
+        readEvents++;
+    }
+
+    /** Frees the space of every event taken so far, for producers to reuse. Consumer only. */
+    void release() {
+        headEvents = readEvents;
+        head = readPos;
+    }
+
+    /** Discards whatever is buffered and returns how many events that was. Consumer only. */
+    long discardAll() {
+        long before = readEvents;
+        int length;
+        while ((length = peekLength()) >= 0) {
+            skip(length);
+        }
+        release();
+        return readEvents - before;
+    }
+
+    /** Events buffered and not yet released; may be a little stale. */
+    public long size() {
+        return publishedEvents - headEvents;
+    }
+
+    /** Bytes buffered (frames included) and not yet released; may be a little stale. */
+    public long bytes() {
+        return published - head;
+    }
+
+    /** The configured bound; what the ring may hold is this rounded down to whole segments. */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    private byte[] segmentFor(long pos) {
+        byte[] seg = segmentAt(pos);
+        if (seg == null) {
+            seg = new byte[SEGMENT_BYTES]; // producers only, under the lock, published with the tail
+            segments[(int) ((pos % capacity) >>> SEGMENT_BITS)] = seg;
+        }
+        return seg;
+    }
+
+    private void copyIn(long pos, byte[] src, int length) {
+        int done = 0;
+        while (done < length) {
+            int at = (int) (pos & SEGMENT_MASK);
+            int n = Math.min(length - done, SEGMENT_BYTES - at);
+            System.arraycopy(src, done, segmentFor(pos), at, n);
+            done += n;
+            pos += n;
         }
     }
 
-    public long size() {
-        return count.get();
+    private void copyOut(long pos, byte[] dst, int off, int length) {
+        int done = 0;
+        while (done < length) {
+            int at = (int) (pos & SEGMENT_MASK);
+            int n = Math.min(length - done, SEGMENT_BYTES - at);
+            System.arraycopy(segmentAt(pos), at, dst, off + done, n);
+            done += n;
+            pos += n;
+        }
     }
 
-    public long bytes() {
-        return bytes.get();
+    private void writeInt(long pos, int v) {
+        for (int i = 0; i < FRAME_BYTES; i++, pos++) {
+            segmentFor(pos)[(int) (pos & SEGMENT_MASK)] = (byte) (v >>> (8 * i));
+        }
     }
 
-    public long maxBytes() {
-        return maxBytes;
+    private int readInt(long pos) {
+        int v = 0;
+        for (int i = 0; i < FRAME_BYTES; i++, pos++) {
+            v |= (segmentAt(pos)[(int) (pos & SEGMENT_MASK)] & 0xff) << (8 * i);
+        }
+        return v;
+    }
+
+    /** The segment holding {@code pos}; the consumer only asks for written positions. */
+    private byte[] segmentAt(long pos) {
+        return segments[(int) ((pos % capacity) >>> SEGMENT_BITS)];
     }
 }

@@ -34,7 +34,7 @@ public final class IntakeClient implements IntakeSender {
     public Result send(Batch batch, ApiKeyHolder key) {
         try {
             if (batch != gzipped) {
-                gzipLength = gzip(batch.json);
+                gzipLength = gzip(batch.json, batch.length);
                 gzipped = batch; // a retry sends the same bytes without compressing them again
             }
             HttpResponse r = HttpCall.of("POST", url)
@@ -56,21 +56,22 @@ public final class IntakeClient implements IntakeSender {
     }
 
     /**
-     * gzip (RFC 1952) of {@code json} into {@link #gzipBuffer}, returning its length. The fastest
+     * gzip (RFC 1952) of the first {@code length} bytes of {@code json} into {@link #gzipBuffer},
+     * returning its length. The fastest
      * level: the shipper shares the executor's cores with the job, and level 1 already shrinks
      * log text several times over. One Deflater and one buffer serve every batch: a
      * GZIPOutputStream per batch would allocate both (and the Deflater's native memory) each time.
      */
-    int gzip(byte[] json) {
+    int gzip(byte[] json, int length) {
         if (gzipBuffer.length > MAX_KEPT_GZIP_BUFFER) {
             gzipBuffer = new byte[64 * 1024]; // the last batch was outsized: do not keep its buffer
         }
         int pos = 0;
-        ensureGzipRoom(json.length / 4 + GZIP_HEADER.length + 8 + 64);
+        ensureGzipRoom(length / 4 + GZIP_HEADER.length + 8 + 64);
         System.arraycopy(GZIP_HEADER, 0, gzipBuffer, 0, GZIP_HEADER.length);
         pos += GZIP_HEADER.length;
         deflater.reset();
-        deflater.setInput(json, 0, json.length);
+        deflater.setInput(json, 0, length);
         deflater.finish();
         while (!deflater.finished()) {
             if (pos == gzipBuffer.length) {
@@ -79,12 +80,12 @@ public final class IntakeClient implements IntakeSender {
             pos += deflater.deflate(gzipBuffer, pos, gzipBuffer.length - pos);
         }
         crc.reset();
-        crc.update(json, 0, json.length);
+        crc.update(json, 0, length);
         if (pos + 8 > gzipBuffer.length) {
             ensureGzipRoom(pos + 8);
         }
         pos = le32(gzipBuffer, pos, (int) crc.getValue());
-        pos = le32(gzipBuffer, pos, json.length);
+        pos = le32(gzipBuffer, pos, length);
         return pos;
     }
 

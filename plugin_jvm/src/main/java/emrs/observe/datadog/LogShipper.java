@@ -61,11 +61,16 @@ public final class LogShipper implements AutoCloseable {
 
     /** Queues one encoded event, or counts it as dropped. Called on the logging thread. */
     public void offer(byte[] event) {
+        offer(event, event.length);
+    }
+
+    /** Queues the first {@code length} bytes of {@code event} (copied: the caller may reuse it). */
+    public void offer(byte[] event, int length) {
         if (closed) {
             counters.drop(DropReason.SHUTDOWN_TIMEOUT, 1);
             return;
         }
-        if (!buffer.offer(event)) {
+        if (!buffer.offer(event, length)) {
             counters.drop(DropReason.BUFFER_FULL, 1);
             if (bufferFullReported) {
                 return; // building the message per dropped event would slow the logging thread
@@ -200,11 +205,8 @@ public final class LogShipper implements AutoCloseable {
             }
         }
         closed = true;
-        byte[] e;
-        long left = 0;
-        while ((e = buffer.poll()) != null) {
-            left++;
-        }
+        // The buffer has one consumer: a shipper still stuck in a request counts the rest itself.
+        long left = thread.isAlive() ? 0 : buffer.discardAll();
         if (left > 0) {
             counters.drop(DropReason.SHUTDOWN_TIMEOUT, left);
         }

@@ -19,7 +19,7 @@ class BatchAssemblerTest {
         List<Batch> out = new ArrayList<>();
         Batch b;
         while ((b = assembler.next(buffer)) != null) {
-            out.add(b);
+            out.add(new Batch(java.util.Arrays.copyOf(b.json, b.length), b.length, b.events)); // b is reused
         }
         return out;
     }
@@ -54,7 +54,7 @@ class BatchAssemblerTest {
         List<Batch> batches = drain(buffer);
         int events = 0;
         for (Batch b : batches) {
-            assertTrue(b.json.length <= BatchAssembler.MAX_BYTES, "batch of " + b.json.length + " bytes");
+            assertTrue(b.length <= BatchAssembler.MAX_BYTES, "batch of " + b.length + " bytes");
             assertEquals(b.events, JSON.readTree(b.json).size());
             events += b.events;
         }

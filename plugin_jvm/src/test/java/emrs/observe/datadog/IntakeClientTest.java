@@ -32,7 +32,7 @@ class IntakeClientTest {
         byte[][] bodies = {"[{\"message\":\"a\"}]".getBytes(StandardCharsets.UTF_8), noise, new byte[0],
                 "[{\"message\":\"after a big one\"}]".getBytes(StandardCharsets.UTF_8)};
         for (byte[] body : bodies) {
-            int n = client.gzip(body);
+            int n = client.gzip(body, body.length);
             assertArrayEquals(body, gunzip(client.gzipBuffer(), n));
         }
     }
