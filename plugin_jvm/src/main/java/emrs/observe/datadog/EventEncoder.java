@@ -55,10 +55,13 @@ public final class EventEncoder {
     }
 
     /** Whether the last {@link #encode} on this thread had to truncate. */
-    private final ThreadLocal<boolean[]> lastTruncated = ThreadLocal.withInitial(() -> new boolean[1]);
-
     public boolean lastWasTruncated() {
-        return lastTruncated.get()[0];
+        return buffers.get().truncated;
+    }
+
+    /** Receives an encoded event; the bytes are only valid during the call. */
+    public interface Sink {
+        void accept(byte[] event, int length);
     }
 
     /**
@@ -67,12 +70,32 @@ public final class EventEncoder {
      */
     public byte[] encode(long timeMillis, String status, String logger, String thread, CharSequence message,
             Throwable thrown, Map<String, String> context) {
+        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context);
+        byte[] bytes = out.toArray();
+        out.shrinkTo(INITIAL * 64);
+        return bytes;
+    }
+
+    /**
+     * Encodes one event into this thread's buffer and hands it to {@code sink} without a copy:
+     * the logging thread allocates nothing per event. Returns whether the event was truncated.
+     */
+    public boolean encode(long timeMillis, String status, String logger, String thread, CharSequence message,
+            Throwable thrown, Map<String, String> context, Sink sink) {
+        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context);
+        sink.accept(out.array(), out.size());
+        out.shrinkTo(INITIAL * 64);
+        return out.truncated;
+    }
+
+    private JsonBytes encodeToBuffer(long timeMillis, String status, String logger, String thread,
+            CharSequence message, Throwable thrown, Map<String, String> context) {
         JsonBytes out = buffers.get();
         String stack = thrown == null ? null : stackTrace(thrown);
         write(out, timeMillis, status, logger, thread, message, thrown, stack, context, Integer.MAX_VALUE,
                 Integer.MAX_VALUE);
         boolean truncated = out.size() > maxEventBytes;
-        lastTruncated.get()[0] = truncated;
+        out.truncated = truncated;
         if (truncated) {
             // Measure everything but the message and the stack, then share what is left.
             write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context, 0, 0);
@@ -81,9 +104,7 @@ public final class EventEncoder {
             int messageRoom = room - stackRoom;
             write(out, timeMillis, status, logger, thread, message, thrown, stack, context, messageRoom, stackRoom);
         }
-        byte[] bytes = out.toArray();
-        out.shrinkTo(INITIAL * 64);
-        return bytes;
+        return out;
     }
 
     private void write(JsonBytes out, long timeMillis, String status, String logger, String thread,
@@ -103,8 +124,8 @@ public final class EventEncoder {
         } else {
             out.string(message == null ? "" : message);
         }
-        out.raw(K_LOGGER).string(logger == null ? "" : logger);
-        out.raw(K_THREAD).string(thread == null ? "" : thread).raw('}');
+        out.raw(K_LOGGER).string(logger == null ? "" : logger, out.logger);
+        out.raw(K_THREAD).string(thread == null ? "" : thread, out.thread).raw('}');
         if (thrown != null) {
             out.raw(K_ERROR).string(thrown.getClass().getName());
             String m = thrown.getMessage();

@@ -10,8 +10,15 @@ import java.util.Arrays;
 final class JsonBytes {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final int CHUNK = 1024;
+    private static final int MAX_KEPT_CHARS = 64 * 1024;
     private byte[] buf;
     private int pos;
+    private char[] chars = new char[256];
+    /** Whether the event last encoded here was cut to the size limit. */
+    boolean truncated;
+    /** The last logger and thread names encoded here (this buffer is one thread's). */
+    final Remembered logger = new Remembered();
+    final Remembered thread = new Remembered();
 
     JsonBytes(int capacity) {
         buf = new byte[capacity];
@@ -23,6 +30,11 @@ final class JsonBytes {
 
     int size() {
         return pos;
+    }
+
+    /** The backing array; its first {@link #size} bytes are what was written. */
+    byte[] array() {
+        return buf;
     }
 
     byte[] toArray() {
@@ -104,7 +116,10 @@ final class JsonBytes {
         for (int i = 0; i < n; i++) {
             int before = pos;
             ensure(6);
-            i = encodeChar(s, i, n);
+            char next = i + 1 < n ? s.charAt(i + 1) : 0;
+            if (encodeChar(s.charAt(i), next)) {
+                i++;
+            }
             if (pos > limit) {
                 pos = before;
                 return false;
@@ -114,11 +129,23 @@ final class JsonBytes {
     }
 
     /**
-     * The common case: no cap. Room is made once per chunk (at most 6 bytes a char) so that the
-     * loop over plain ASCII, most of any log line, is a compare and a store.
+     * The common case: no cap. The text is first copied into a char array (one intrinsic copy for
+     * a String or StringBuilder, where charAt through the CharSequence interface is a call per
+     * char), and room is made once per chunk (at most 6 bytes a char), so the loop over plain
+     * ASCII, most of any log line, is a compare and a store.
      */
     private void bodyUncapped(CharSequence s) {
         int n = s.length();
+        char[] c = n <= MAX_KEPT_CHARS ? chars(n) : new char[n];
+        if (s instanceof String) {
+            ((String) s).getChars(0, n, c, 0);
+        } else if (s instanceof StringBuilder) {
+            ((StringBuilder) s).getChars(0, n, c, 0);
+        } else {
+            for (int i = 0; i < n; i++) {
+                c[i] = s.charAt(i);
+            }
+        }
         int i = 0;
         while (i < n) {
             int end = Math.min(n, i + CHUNK);
@@ -126,12 +153,15 @@ final class JsonBytes {
             byte[] b = buf;
             int p = pos;
             for (; i < end; i++) {
-                char c = s.charAt(i);
-                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                    b[p++] = (byte) c;
+                char ch = c[i];
+                if (ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\') {
+                    b[p++] = (byte) ch;
                 } else {
                     pos = p;
-                    i = encodeChar(s, i, n); // may take the low surrogate after end: 4 bytes for 2 chars
+                    // may take the low surrogate after end: 4 bytes for 2 chars
+                    if (encodeChar(ch, i + 1 < n ? c[i + 1] : 0)) {
+                        i++;
+                    }
                     p = pos;
                 }
             }
@@ -139,9 +169,15 @@ final class JsonBytes {
         }
     }
 
-    /** Writes the char at i (and its low surrogate, if any); returns the index of the last char used. */
-    private int encodeChar(CharSequence s, int i, int n) {
-        char c = s.charAt(i);
+    private char[] chars(int n) {
+        if (chars.length < n) {
+            chars = new char[Math.max(n, chars.length * 2)];
+        }
+        return chars;
+    }
+
+    /** Writes c (with next, when c and next are a surrogate pair); returns whether next was used. */
+    private boolean encodeChar(char c, char next) {
         if (c < 0x80) {
             if (c >= 0x20 && c != '"' && c != '\\') {
                 buf[pos++] = (byte) c;
@@ -151,12 +187,13 @@ final class JsonBytes {
         } else if (c < 0x800) {
             buf[pos++] = (byte) (0xc0 | (c >> 6));
             buf[pos++] = (byte) (0x80 | (c & 0x3f));
-        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-            int cp = Character.toCodePoint(c, s.charAt(++i));
+        } else if (Character.isHighSurrogate(c) && Character.isLowSurrogate(next)) {
+            int cp = Character.toCodePoint(c, next);
             buf[pos++] = (byte) (0xf0 | (cp >> 18));
             buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
             buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
             buf[pos++] = (byte) (0x80 | (cp & 0x3f));
+            return true;
         } else if (Character.isSurrogate(c)) {
             // a lone surrogate is not valid UTF-8: write U+FFFD
             buf[pos++] = (byte) 0xef;
@@ -167,7 +204,28 @@ final class JsonBytes {
             buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
             buf[pos++] = (byte) (0x80 | (c & 0x3f));
         }
-        return i;
+        return false;
+    }
+
+    /**
+     * Writes s like {@link #string(CharSequence)}, reusing the encoding remembered in r when s is
+     * the text encoded last time: logger and thread names repeat from one event to the next.
+     */
+    JsonBytes string(String s, Remembered r) {
+        if (s.equals(r.text)) {
+            return raw(r.json);
+        }
+        int start = pos;
+        string(s);
+        r.json = Arrays.copyOfRange(buf, start, pos);
+        r.text = s;
+        return this;
+    }
+
+    /** One string and its JSON encoding, quotes included. */
+    static final class Remembered {
+        private String text;
+        private byte[] json;
     }
 
     JsonBytes string(CharSequence s, int maxBytes) {

@@ -24,6 +24,7 @@ public final class LogPipeline {
 
     private final EventEncoder encoder;
     private final LogShipper shipper;
+    private final EventEncoder.Sink sink;
     private final ObserveConfig cfg;
     private volatile JobMetadata meta;
     private volatile boolean detached;
@@ -31,6 +32,7 @@ public final class LogPipeline {
     private LogPipeline(EventEncoder encoder, LogShipper shipper, ObserveConfig cfg, JobMetadata meta) {
         this.encoder = encoder;
         this.shipper = shipper;
+        this.sink = shipper == null ? null : shipper::offer;
         this.cfg = cfg;
         this.meta = meta;
         setConstants(meta);
@@ -92,11 +94,9 @@ public final class LogPipeline {
             COUNTERS.drop(DropReason.NO_API_KEY, 1);
             return;
         }
-        byte[] bytes = encoder.encode(timeMillis, status, logger, thread, message, thrown, context);
-        if (encoder.lastWasTruncated()) {
+        if (encoder.encode(timeMillis, status, logger, thread, message, thrown, context, sink)) {
             COUNTERS.truncated.incrementAndGet();
         }
-        shipper.offer(bytes);
     }
 
     /**

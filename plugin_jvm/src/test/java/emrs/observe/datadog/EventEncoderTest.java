@@ -32,6 +32,28 @@ class EventEncoderTest {
     }
 
     @Test
+    void namesAndTextsComeOutRightWhenTheyChangeFromEventToEvent() throws Exception {
+        // Logger and thread names are remembered per thread, and text is copied before escaping:
+        // alternate the names, pass a reused StringBuilder, put a surrogate pair across the
+        // 1024-char chunk edge and go past the kept scratch size.
+        StringBuilder text = new StringBuilder();
+        String[] loggers = {"org.a.A", "org.b.\"B\"", "org.a.A"};
+        String[] threads = {"t-1", "t-2", "t-2"};
+        int[] lengths = {1023, 70_000, 5};
+        for (int i = 0; i < 3; i++) {
+            text.setLength(0);
+            for (int j = 0; j < lengths[i]; j++) {
+                text.append((char) ('a' + j % 26));
+            }
+            text.append("😀\u00e9\"").append(i);
+            JsonNode e = JSON.readTree(encoder.encode(i, "info", loggers[i], threads[i], text, null, null));
+            assertEquals(text.toString(), e.get("message").asText(), "event " + i);
+            assertEquals(loggers[i], e.at("/logger/name").asText(), "event " + i);
+            assertEquals(threads[i], e.at("/logger/thread_name").asText(), "event " + i);
+        }
+    }
+
+    @Test
     void exceptionKeepsItsStackTraceAndCause() throws Exception {
         Exception ex = new IllegalStateException("outer", new java.io.IOException("inner"));
         JsonNode e = JSON.readTree(encoder.encode(1, "error", "l", "t", "failed", ex, null));
