@@ -83,7 +83,7 @@ def child(spec_path: str) -> None:
     spark.sparkContext.setLogLevel("INFO")
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    elapsed_ms, heap_before, heap_after, gc_ms, shipper_cpu_ms = (
+    elapsed_ms, heap_before, heap_after, gc_ms, shipper_cpu_ms, logging_cpu_ms = (
         int(x) for x in jvm.emrs.observe.bench.LogLoad.run(spec["warmup"], spec["lines"]).split(",")
     )
     stop_start = time.monotonic()
@@ -93,6 +93,7 @@ def child(spec_path: str) -> None:
         "heap_growth_bytes": heap_after - heap_before,
         "gc_ms": gc_ms,
         "shipper_cpu_ms": shipper_cpu_ms,
+        "logging_cpu_ms": logging_cpu_ms,
         "stop_s": round(time.monotonic() - stop_start, 2),
     }
     Path(spec["out"]).write_text(json.dumps(result))

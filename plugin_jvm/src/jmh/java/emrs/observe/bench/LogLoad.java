@@ -17,7 +17,7 @@ public final class LogLoad {
     private LogLoad() {
     }
 
-    /** Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs". */
+    /** Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs,loggingCpuMs". */
     public static String run(int lines) throws InterruptedException {
         return run(0, lines);
     }
@@ -25,8 +25,9 @@ public final class LogLoad {
     /**
      * Logs {@code warmup} lines first (not timed, so that the JIT has compiled the log path in
      * both runs, with and without the plugin), lets a second pass for their delivery, then times
-     * {@code lines} lines. Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs"
-     * (GC time and the shipper thread's CPU time while those lines were logged).
+     * {@code lines} lines. Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs,loggingCpuMs"
+     * (GC time, the shipper thread's and the logging thread's CPU time while those lines were logged:
+     * wall time beyond the logging thread's CPU time is time it waited for a core or a lock).
      */
     public static String run(int warmup, int lines) throws InterruptedException {
         Logger log = LogManager.getLogger("emrs.bench.load");
@@ -40,15 +41,18 @@ public final class LogLoad {
         long before = usedAfterGc(mem);
         long gcBefore = gcMillis();
         long cpuBefore = shipperCpuNanos();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long ownCpuBefore = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (int i = 0; i < lines; i++) {
             log.info("processed record {} of partition {} with status {}", i, i % 16, "ok");
         }
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        long ownCpuMs = (threads.getCurrentThreadCpuTime() - ownCpuBefore) / 1_000_000;
         long gcMs = gcMillis() - gcBefore;
         long shipperCpuMs = (shipperCpuNanos() - cpuBefore) / 1_000_000;
         long after = usedAfterGc(mem);
-        return elapsedMs + "," + before + "," + after + "," + gcMs + "," + shipperCpuMs;
+        return elapsedMs + "," + before + "," + after + "," + gcMs + "," + shipperCpuMs + "," + ownCpuMs;
     }
 
     /** Time the collectors spent while the lines were logged: it competes for the same cores. */
