@@ -86,3 +86,56 @@ def test_aws_login_request_is_signed_as_botocore_signs_it(
     replay = urllib.request.Request(url, data=payload, headers={**headers, "Authorization": ours}, method="POST")
     with urllib.request.urlopen(replay, timeout=10) as answer:
         assert b"GetCallerIdentityResult" in answer.read()
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/emr-spark-web"
+WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.emrsObserveProjectedServiceAccountToken.sig"
+
+
+def test_aws_login_with_web_identity_credentials_from_sts(
+    plugin_jar: Path, intake: DatadogIntake, moto_server: str, tmp_path: Path
+) -> None:
+    # As on EKS / EMR on EKS: a projected token file and a role, no keys. The plugin trades the
+    # token for temporary keys at STS (moto, via AWS_ENDPOINT_URL_STS) and signs the login with them.
+    token_file = tmp_path / "web-identity-token"
+    token_file.write_text(WEB_TOKEN + "\n")
+    with running(RecordingServer(handler=_vault_refuses)) as vault:
+        conf = {
+            **plugin_conf(plugin_jar, intake.logs_url),
+            "spark.emrs.observe.vault.addr": vault.url,
+            "spark.emrs.observe.vault.authMethod": "aws",
+            "spark.emrs.observe.vault.authRole": "emrs-spark",
+            "spark.emrs.observe.vault.awsStsEndpoint": moto_server,
+            "spark.emrs.observe.vault.secretPath": "datadog/emrs",
+        }
+        env = {
+            "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+            "AWS_ROLE_ARN": ROLE_ARN,
+            "AWS_ROLE_SESSION_NAME": "emrs-web-test",
+            "AWS_ENDPOINT_URL_STS": moto_server,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        run = run_job(tmp_path / "job", conf, env, lines=1)
+        logins = [r for r in vault.requests if r.path == "/v1/auth/aws/login"]
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    [warning] = run.warnings()
+    assert f"credentials from web identity token ({ROLE_ARN})" in warning
+    assert WEB_TOKEN not in run.stdout + run.stderr
+
+    [login] = logins
+    body = json.loads(login.body)
+    url = base64.b64decode(body["iam_request_url"]).decode()
+    payload = base64.b64decode(body["iam_request_body"])
+    headers = {k: v[0] for k, v in json.loads(base64.b64decode(body["iam_request_headers"])).items()}
+    access_key = headers["Authorization"].split("Credential=", 1)[1].split("/", 1)[0]
+    assert access_key.startswith("ASIA"), headers["Authorization"]
+    assert headers.get("X-Amz-Security-Token")
+    assert WEB_TOKEN not in login.body.decode()
+
+    # moto maps only the keys it issued to the assumed role: the identity Vault would learn is the
+    # role session the plugin asked for, so the signing keys are the ones AssumeRoleWithWebIdentity returned.
+    replay = urllib.request.Request(url, data=payload, headers=headers, method="POST")
+    with urllib.request.urlopen(replay, timeout=10) as answer:
+        identity = answer.read().decode()
+    assert "<Arn>arn:aws:sts::123456789012:assumed-role/emr-spark-web/emrs-web-test</Arn>" in identity, identity

@@ -7,7 +7,10 @@ import emrs.observe.http.HttpResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +71,7 @@ public final class AwsCredentialsChain {
     }
 
     private AwsCredentials webIdentity(String tokenFile, String roleArn) throws IOException {
-        String token = new String(Files.readAllBytes(Paths.get(tokenFile)), StandardCharsets.UTF_8).trim();
+        String token = readFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE");
         String region = env.get("AWS_REGION") != null ? env.get("AWS_REGION") : env.get("AWS_DEFAULT_REGION");
         String endpoint = env.get("AWS_ENDPOINT_URL_STS") != null ? env.get("AWS_ENDPOINT_URL_STS")
                 : region == null ? "https://sts.amazonaws.com" : "https://sts." + region + ".amazonaws.com";
@@ -82,8 +85,9 @@ public final class AwsCredentialsChain {
                 .header("Accept", "application/xml")
                 .body(body).timeouts(timeoutMs, timeoutMs).execute();
         if (!r.ok()) {
+            // STS's own code says which fix applies: expired token, role trust policy, wrong audience.
             throw new IOException("STS AssumeRoleWithWebIdentity at " + endpoint + " for " + roleArn
-                    + " answered HTTP " + r.status());
+                    + " answered HTTP " + r.status() + stsError(r.bodyText()));
         }
         String xml = r.bodyText();
         return new AwsCredentials(xmlValue(xml, "AccessKeyId"), xmlValue(xml, "SecretAccessKey"),
@@ -95,7 +99,7 @@ public final class AwsCredentialsChain {
         String auth = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN");
         String authFile = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
         if (!AwsCredentials.isBlank(authFile)) {
-            auth = new String(Files.readAllBytes(Paths.get(authFile)), StandardCharsets.UTF_8).trim();
+            auth = readFile(authFile, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
         }
         if (!AwsCredentials.isBlank(auth)) {
             call.header("Authorization", auth);
@@ -136,6 +140,39 @@ public final class AwsCredentialsChain {
         JsonNode n = JSON.readTree(body);
         return new AwsCredentials(n.path("AccessKeyId").asText(null), n.path("SecretAccessKey").asText(null),
                 n.path("Token").asText(null), source);
+    }
+
+    /**
+     * A token file named by an environment variable. The JDK's own messages are the bare path or
+     * "Is a directory", which say neither which variable pointed there nor what went wrong.
+     */
+    private static String readFile(String file, String variable) throws IOException {
+        try {
+            return new String(Files.readAllBytes(Paths.get(file)), StandardCharsets.UTF_8).trim();
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot read " + variable + " " + file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cannot read " + variable + " " + file + ": permission denied", e);
+        } catch (IOException | InvalidPathException e) {
+            throw new IOException("cannot read " + variable + " " + file + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
+        }
+    }
+
+    private static String stsError(String xml) {
+        Matcher code = Pattern.compile("<Code>([^<]*)</Code>").matcher(xml);
+        Matcher message = Pattern.compile("<Message>([^<]*)</Message>").matcher(xml);
+        String c = code.find() ? code.group(1).trim() : "";
+        String m = message.find() ? unescape(message.group(1).trim()) : "";
+        if (c.isEmpty() && m.isEmpty()) {
+            return "";
+        }
+        return ": " + c + (c.isEmpty() || m.isEmpty() ? "" : ": ") + m;
+    }
+
+    private static String unescape(String xml) {
+        return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
+                .replace("&amp;", "&");
     }
 
     private static String xmlValue(String xml, String tag) throws IOException {
