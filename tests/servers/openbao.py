@@ -1,7 +1,7 @@
 """A real OpenBao dev server (the Vault API) on 127.0.0.1, set up for the plugin's logins.
 
 Starts `bao server -dev` from the venv, enables AppRole with a role allowed to read one KV v2
-secret, and writes the Datadog API key there.
+secret, and writes the Datadog API key there; the same again inside a namespace on demand.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hvac
+from hvac.exceptions import InvalidRequest
 
 
 def _free_port() -> int:
@@ -49,8 +50,8 @@ class OpenBao:
     def addr(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def client(self) -> hvac.Client:
-        return hvac.Client(url=self.addr, token=self.root_token)
+    def client(self, namespace: str | None = None) -> hvac.Client:
+        return hvac.Client(url=self.addr, token=self.root_token, namespace=namespace)
 
     def start(self) -> OpenBao:
         self.port = _free_port()
@@ -87,20 +88,49 @@ class OpenBao:
 
     def setup_datadog_key(self, api_key: str, path: str = "datadog/emrs", field_name: str = "api_key") -> None:
         """KV v2 secret at secret/<path>, a policy reading it, and an AppRole `emrs-spark` with it."""
-        c = self.client()
-        c.secrets.kv.v2.create_or_update_secret(path=path, secret={field_name: api_key}, mount_point="secret")
-        c.sys.create_or_update_policy(
-            name="emrs-read", policy=f'path "secret/data/{path}" {{ capabilities = ["read"] }}'
-        )
-        if "approle/" not in c.sys.list_auth_methods():
-            c.sys.enable_auth_method("approle")
-        c.auth.approle.create_or_update_approle(
-            role_name="emrs-spark", token_policies=["emrs-read"], token_ttl="20m", token_max_ttl="1h"
-        )
-        self.role_id = c.auth.approle.read_role_id("emrs-spark")["data"]["role_id"]
-        self.secret_id = c.auth.approle.generate_secret_id("emrs-spark")["data"]["secret_id"]
+        self.role_id, self.secret_id = _setup_approle_with_key(self.client(), api_key, path, field_name)
+
+    def setup_namespace(self, namespace: str, api_key: str, path: str = "datadog/emrs") -> tuple[str, str]:
+        """Namespace <namespace> with its own KV v2 mount `secret`, the key, and AppRole `emrs-spark`
+        (as a Vault Enterprise / HCP team would have it); returns that role's (role_id, secret_id)."""
+        self.client().adapter.post(f"/v1/sys/namespaces/{namespace}")
+        inside = self.client(namespace)
+        # Dev mode mounts secret/ in the root namespace only.
+        inside.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+        deadline = time.monotonic() + 10
+        while True:
+            try:  # a new KV v2 mount refuses writes until its background upgrade has run
+                return _setup_approle_with_key(inside, api_key, path, "api_key")
+            except InvalidRequest:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def approle_secret_id(self, num_uses: int) -> str:
+        """A secret id of `emrs-spark` (root namespace) that OpenBao accepts `num_uses` times: what
+        is left of it afterwards counts the logins made with it."""
+        reply = self.client().adapter.post("/v1/auth/approle/role/emrs-spark/secret-id", json={"num_uses": num_uses})
+        return str(reply["data"]["secret_id"])
+
+    def secret_id_uses_left(self, secret_id: str) -> int | None:
+        """None once OpenBao has deleted the secret id (all its uses spent): it then answers 204."""
+        reply = self.client().auth.approle.read_secret_id("emrs-spark", secret_id)
+        return int(reply["data"]["secret_id_num_uses"]) if isinstance(reply, dict) else None
 
     def child_token(self, ttl: str = "20m") -> str:
         """A renewable token limited to the read policy, as a CI system would hand out."""
         created = self.client().auth.token.create(policies=["emrs-read"], ttl=ttl, renewable=True)
         return str(created["auth"]["client_token"])
+
+
+def _setup_approle_with_key(c: hvac.Client, api_key: str, path: str, field_name: str) -> tuple[str, str]:
+    c.secrets.kv.v2.create_or_update_secret(path=path, secret={field_name: api_key}, mount_point="secret")
+    c.sys.create_or_update_policy(name="emrs-read", policy=f'path "secret/data/{path}" {{ capabilities = ["read"] }}')
+    if "approle/" not in c.sys.list_auth_methods():
+        c.sys.enable_auth_method("approle")
+    c.auth.approle.create_or_update_approle(
+        role_name="emrs-spark", token_policies=["emrs-read"], token_ttl="20m", token_max_ttl="1h"
+    )
+    role_id = c.auth.approle.read_role_id("emrs-spark")["data"]["role_id"]
+    secret_id = c.auth.approle.generate_secret_id("emrs-spark")["data"]["secret_id"]
+    return str(role_id), str(secret_id)
