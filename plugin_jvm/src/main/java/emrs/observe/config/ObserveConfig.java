@@ -38,6 +38,7 @@ public final class ObserveConfig {
     public static final String DD_RETRY_BASE = PREFIX + "datadog.retryBaseMs";
     public static final String DD_RETRY_MAX = PREFIX + "datadog.retryMaxMs";
     public static final String DD_REQUEST_TIMEOUT = PREFIX + "datadog.requestTimeoutMs";
+    public static final String DD_CONCURRENT_REQUESTS = PREFIX + "datadog.concurrentRequests";
 
     public static final String LOG4J_LOCATION = PREFIX + "log4j.location";
     public static final String LOG_PACKAGES = PREFIX + "log.packages";
@@ -76,6 +77,7 @@ public final class ObserveConfig {
     public final long retryBaseMs;
     public final long retryMaxMs;
     public final int requestTimeoutMs;
+    public final int concurrentRequests;
 
     public final String log4jLocation;
     public final List<String> logPackages;
@@ -117,6 +119,7 @@ public final class ObserveConfig {
         retryBaseMs = r.millis(DD_RETRY_BASE, 250, 1, 60_000);
         retryMaxMs = r.millis(DD_RETRY_MAX, 10_000, 1, 600_000);
         requestTimeoutMs = (int) r.millis(DD_REQUEST_TIMEOUT, 10_000, 100, 600_000);
+        concurrentRequests = r.intInRange(DD_CONCURRENT_REQUESTS, 2, 1, 16);
 
         log4jLocation = r.string(LOG4J_LOCATION);
         logPackages = r.list(LOG_PACKAGES);

@@ -26,7 +26,7 @@ public final class BatchAssembler {
         this.maxBytes = maxBytes;
     }
 
-    /** The next batch, or null when the buffer is empty. Invalidates the previous batch. */
+    /** The next batch, or null when the buffer is empty. Invalidates this assembler's previous batch. */
     public Batch next(EventBuffer buffer) {
         int pos = 1;
         int n = 0;
@@ -49,6 +49,6 @@ public final class BatchAssembler {
             return null;
         }
         out[pos - 1] = ']';
-        return new Batch(out, pos, n);
+        return new Batch(out, pos, n, this);
     }
 }

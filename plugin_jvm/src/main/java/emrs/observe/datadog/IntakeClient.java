@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
-/** POSTs gzip-compressed batches to the Datadog logs intake v2. Used by the one shipper thread. */
+/**
+ * POSTs gzip-compressed batches to the Datadog logs intake v2. Safe for the shipper's sender
+ * threads to use at once: each compresses with its own state.
+ */
 public final class IntakeClient implements IntakeSender {
     /** gzip member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown. */
     private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
@@ -15,11 +18,7 @@ public final class IntakeClient implements IntakeSender {
 
     private final String url;
     private final int timeoutMs;
-    private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
-    private final CRC32 crc = new CRC32();
-    private byte[] gzipBuffer = new byte[64 * 1024];
-    private Batch gzipped;
-    private int gzipLength;
+    private final ThreadLocal<Gzip> gzips = ThreadLocal.withInitial(Gzip::new);
 
     public IntakeClient(String url, int timeoutMs) {
         this.url = url;
@@ -32,20 +31,21 @@ public final class IntakeClient implements IntakeSender {
 
     @Override
     public Result send(Batch batch, ApiKeyHolder key) {
+        Gzip g = gzips.get();
         try {
-            if (batch != gzipped) {
-                gzipLength = gzip(batch.json, batch.length);
-                gzipped = batch; // a retry sends the same bytes without compressing them again
+            if (batch != g.gzipped) {
+                g.gzippedLength = g.gzip(batch.json, batch.length);
+                g.gzipped = batch; // a retry sends the same bytes without compressing them again
             }
             HttpResponse r = HttpCall.of("POST", url)
                     .timeouts(timeoutMs, timeoutMs)
                     .header("Content-Type", "application/json")
                     .header("Content-Encoding", "gzip")
                     .header("DD-API-KEY", key.get().reveal())
-                    .body(gzipBuffer, gzipLength)
+                    .body(g.buffer, g.gzippedLength)
                     .execute();
             if (RetryPolicy.classify(r.status()) != RetryPolicy.Verdict.RETRY) {
-                gzipped = null; // no retry will follow: do not hold on to the batch
+                g.gzipped = null; // no retry will follow: do not hold on to the batch
             }
             return new Result(r.status(), retryAfterMs(r.header("Retry-After")),
                     r.ok() ? "" : "HTTP " + r.status() + (r.bodySnippet().isEmpty() ? "" : ": " + r.bodySnippet()));
@@ -55,57 +55,66 @@ public final class IntakeClient implements IntakeSender {
         }
     }
 
-    /**
-     * gzip (RFC 1952) of the first {@code length} bytes of {@code json} into {@link #gzipBuffer},
-     * returning its length. The fastest
-     * level: the shipper shares the executor's cores with the job, and level 1 already shrinks
-     * log text several times over. One Deflater and one buffer serve every batch: a
-     * GZIPOutputStream per batch would allocate both (and the Deflater's native memory) each time.
-     */
-    int gzip(byte[] json, int length) {
-        if (gzipBuffer.length > MAX_KEPT_GZIP_BUFFER) {
-            gzipBuffer = new byte[64 * 1024]; // the last batch was outsized: do not keep its buffer
-        }
-        int pos = 0;
-        ensureGzipRoom(length / 4 + GZIP_HEADER.length + 8 + 64);
-        System.arraycopy(GZIP_HEADER, 0, gzipBuffer, 0, GZIP_HEADER.length);
-        pos += GZIP_HEADER.length;
-        deflater.reset();
-        deflater.setInput(json, 0, length);
-        deflater.finish();
-        while (!deflater.finished()) {
-            if (pos == gzipBuffer.length) {
-                ensureGzipRoom(gzipBuffer.length * 2);
+    /** This thread's gzip for {@link #send}; also what the tests compress with. */
+    Gzip gzip() {
+        return gzips.get();
+    }
+
+    /** One sender thread's compression state, reused for every batch it sends. */
+    static final class Gzip {
+        private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+        private final CRC32 crc = new CRC32();
+        byte[] buffer = new byte[64 * 1024];
+        private Batch gzipped;
+        private int gzippedLength;
+
+        /**
+         * gzip (RFC 1952) of the first {@code length} bytes of {@code json} into {@link #buffer},
+         * returning its length. The fastest level: the shipper shares the executor's cores with the
+         * job, and level 1 already shrinks log text several times over. One Deflater and one
+         * buffer serve every batch: a GZIPOutputStream per batch would allocate both (and the
+         * Deflater's native memory) each time.
+         */
+        int gzip(byte[] json, int length) {
+            if (buffer.length > MAX_KEPT_GZIP_BUFFER) {
+                buffer = new byte[64 * 1024]; // the last batch was outsized: do not keep its buffer
             }
-            pos += deflater.deflate(gzipBuffer, pos, gzipBuffer.length - pos);
+            int pos = 0;
+            ensureGzipRoom(length / 4 + GZIP_HEADER.length + 8 + 64);
+            System.arraycopy(GZIP_HEADER, 0, buffer, 0, GZIP_HEADER.length);
+            pos += GZIP_HEADER.length;
+            deflater.reset();
+            deflater.setInput(json, 0, length);
+            deflater.finish();
+            while (!deflater.finished()) {
+                if (pos == buffer.length) {
+                    ensureGzipRoom(buffer.length * 2);
+                }
+                pos += deflater.deflate(buffer, pos, buffer.length - pos);
+            }
+            crc.reset();
+            crc.update(json, 0, length);
+            if (pos + 8 > buffer.length) {
+                ensureGzipRoom(pos + 8);
+            }
+            pos = le32(buffer, pos, (int) crc.getValue());
+            pos = le32(buffer, pos, length);
+            return pos;
         }
-        crc.reset();
-        crc.update(json, 0, length);
-        if (pos + 8 > gzipBuffer.length) {
-            ensureGzipRoom(pos + 8);
+
+        private void ensureGzipRoom(int size) {
+            if (buffer.length < size) {
+                buffer = Arrays.copyOf(buffer, size);
+            }
         }
-        pos = le32(gzipBuffer, pos, (int) crc.getValue());
-        pos = le32(gzipBuffer, pos, length);
-        return pos;
-    }
 
-    private void ensureGzipRoom(int size) {
-        if (gzipBuffer.length < size) {
-            gzipBuffer = Arrays.copyOf(gzipBuffer, size);
+        private static int le32(byte[] b, int pos, int v) {
+            b[pos] = (byte) v;
+            b[pos + 1] = (byte) (v >>> 8);
+            b[pos + 2] = (byte) (v >>> 16);
+            b[pos + 3] = (byte) (v >>> 24);
+            return pos + 4;
         }
-    }
-
-    private static int le32(byte[] b, int pos, int v) {
-        b[pos] = (byte) v;
-        b[pos + 1] = (byte) (v >>> 8);
-        b[pos + 2] = (byte) (v >>> 16);
-        b[pos + 3] = (byte) (v >>> 24);
-        return pos + 4;
-    }
-
-    /** What {@link #gzip} wrote (its first {@code length} bytes); for tests. */
-    byte[] gzipBuffer() {
-        return gzipBuffer;
     }
 
     static long retryAfterMs(String header) {

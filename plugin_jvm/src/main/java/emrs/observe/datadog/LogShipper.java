@@ -1,12 +1,18 @@
 package emrs.observe.datadog;
 
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * The background thread that empties the buffer into intake requests. Logging threads only
- * call {@link #offer}: it never blocks and never allocates beyond the buffer's bound.
+ * The background threads that empty the buffer into intake requests. Logging threads only call
+ * {@link #offer}: it never blocks and never allocates. One thread assembles batches; up to
+ * {@code concurrency} sender threads compress and send them, each retrying its own batch. More
+ * than one request in flight matters because a request's time is mostly the round trip to
+ * Datadog: one at a time, a 50 ms round trip would cap a JVM at 20 batches a second.
  */
 public final class LogShipper implements AutoCloseable {
     private final EventBuffer buffer;
@@ -16,9 +22,12 @@ public final class LogShipper implements AutoCloseable {
     private final ShipperCounters counters;
     private final long flushIntervalNanos;
     private final Consumer<String> warn;
-    private final BatchAssembler assembler;
     private final Thread thread;
+    private final Thread[] senders;
     private final long wakeAtBytes;
+    /** Assemblers not holding a batch in flight: their number bounds the batches in memory. */
+    private final BlockingQueue<BatchAssembler> idle;
+    private final BlockingQueue<Batch> ready = new LinkedBlockingQueue<>();
 
     private volatile boolean parked;
     private volatile boolean stopping;
@@ -28,11 +37,12 @@ public final class LogShipper implements AutoCloseable {
 
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
             ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
-        this(buffer, sender, key, policy, counters, flushIntervalMs, warn, new BatchAssembler());
+        this(buffer, sender, key, policy, counters, flushIntervalMs, warn, 1);
     }
 
+    /** {@code sender} must be safe to call from {@code concurrency} threads at once. */
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
-            ShipperCounters counters, long flushIntervalMs, Consumer<String> warn, BatchAssembler assembler) {
+            ShipperCounters counters, long flushIntervalMs, Consumer<String> warn, int concurrency) {
         this.buffer = buffer;
         this.sender = sender;
         this.key = key;
@@ -40,19 +50,35 @@ public final class LogShipper implements AutoCloseable {
         this.counters = counters;
         this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMs);
         this.warn = warn;
-        this.assembler = assembler;
         this.wakeAtBytes = Math.min(BatchAssembler.MAX_BYTES, buffer.maxBytes() / 4);
-        this.thread = new Thread(this::run, "emrs-observe-log-shipper");
-        this.thread.setDaemon(true);
+        this.idle = new ArrayBlockingQueue<>(concurrency);
+        this.senders = new Thread[concurrency];
+        for (int i = 0; i < concurrency; i++) {
+            idle.add(new BatchAssembler());
+            senders[i] = new ShipperThread(this::send, "emrs-observe-log-sender-" + (i + 1));
+        }
+        this.thread = new ShipperThread(this::run, "emrs-observe-log-shipper");
+    }
+
+    /** The plugin's own threads: what they log must not come back into the buffer. */
+    private static final class ShipperThread extends Thread {
+        ShipperThread(Runnable body, String name) {
+            super(body, name);
+            setDaemon(true);
+        }
     }
 
     public LogShipper start() {
+        for (Thread t : senders) {
+            t.start();
+        }
         thread.start();
         return this;
     }
 
-    public Thread thread() {
-        return thread;
+    /** Whether {@code t} is one of the threads of a shipper. */
+    public static boolean isShipperThread(Thread t) {
+        return t instanceof ShipperThread;
     }
 
     public ShipperCounters counters() {
@@ -89,31 +115,97 @@ public final class LogShipper implements AutoCloseable {
         }
     }
 
+    /** The assembling thread: the buffer's one consumer. */
     private void run() {
         long lastFlush = System.nanoTime();
-        while (true) {
-            boolean stop = stopping;
-            long now = System.nanoTime();
-            boolean due = now - lastFlush >= flushIntervalNanos
-                    || buffer.size() >= BatchAssembler.MAX_EVENTS || buffer.bytes() >= wakeAtBytes;
-            if (!stop && !due) {
-                parked = true;
-                LockSupport.parkNanos(this, flushIntervalNanos - (now - lastFlush));
-                parked = false;
-                continue;
-            }
-            Batch batch;
-            while ((batch = assembler.next(buffer)) != null) {
-                if (System.nanoTime() - deadlineNanos > 0) {
-                    counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
+        try {
+            while (true) {
+                boolean stop = stopping;
+                long now = System.nanoTime();
+                boolean due = now - lastFlush >= flushIntervalNanos
+                        || buffer.size() >= BatchAssembler.MAX_EVENTS || buffer.bytes() >= wakeAtBytes;
+                if (!stop && !due) {
+                    parked = true;
+                    LockSupport.parkNanos(this, flushIntervalNanos - (now - lastFlush));
+                    parked = false;
                     continue;
                 }
-                deliver(batch);
+                if (!assembleAll()) {
+                    break; // past the shutdown deadline with every sender still busy
+                }
+                lastFlush = System.nanoTime();
+                if (stop) {
+                    break;
+                }
             }
-            lastFlush = System.nanoTime();
-            if (stop) {
-                return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long left = buffer.discardAll();
+        if (left > 0) {
+            counters.drop(DropReason.SHUTDOWN_TIMEOUT, left);
+        }
+        for (int i = 0; i < senders.length; i++) {
+            ready.add(STOP);
+        }
+        for (Thread t : senders) {
+            joinUntilDeadline(t);
+        }
+    }
+
+    /**
+     * Hands every buffered event to the senders, waiting for a free assembler when all are in
+     * flight (meanwhile the buffer takes the load). Returns false when the shutdown deadline
+     * passed first.
+     */
+    private boolean assembleAll() throws InterruptedException {
+        while (true) {
+            BatchAssembler assembler;
+            while ((assembler = idle.poll(10, TimeUnit.MILLISECONDS)) == null) {
+                if (System.nanoTime() - deadlineNanos > 0) {
+                    return false;
+                }
             }
+            Batch batch = assembler.next(buffer);
+            if (batch == null) {
+                idle.add(assembler);
+                return true;
+            }
+            if (System.nanoTime() - deadlineNanos > 0) {
+                counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
+                idle.add(assembler);
+                continue;
+            }
+            ready.add(batch);
+        }
+    }
+
+    private static final Batch STOP = new Batch(new byte[0], 0, 0, null);
+
+    /** A sender thread: sends batches until told to stop, then returns. */
+    private void send() {
+        try {
+            Batch batch;
+            while ((batch = ready.take()) != STOP) {
+                if (System.nanoTime() - deadlineNanos > 0) {
+                    counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
+                } else {
+                    deliver(batch);
+                }
+                idle.add(batch.assembler);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void joinUntilDeadline(Thread t) {
+        try {
+            long left = deadlineNanos - System.nanoTime();
+            // A sender in a request past the deadline is abandoned: it is a daemon thread.
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 500));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -199,16 +291,11 @@ public final class LogShipper implements AutoCloseable {
         LockSupport.unpark(thread);
         if (thread.isAlive()) {
             try {
-                thread.join(Math.max(1, timeoutMs + 500));
+                thread.join(Math.max(1, timeoutMs + 1_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         closed = true;
-        // The buffer has one consumer: a shipper still stuck in a request counts the rest itself.
-        long left = thread.isAlive() ? 0 : buffer.discardAll();
-        if (left > 0) {
-            counters.drop(DropReason.SHUTDOWN_TIMEOUT, left);
-        }
     }
 }

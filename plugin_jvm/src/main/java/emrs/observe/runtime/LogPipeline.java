@@ -73,7 +73,7 @@ public final class LogPipeline {
             shipper = new LogShipper(new EventBuffer(cfg.bufferMaxBytes),
                     new IntakeClient(cfg.datadogUrl, cfg.requestTimeoutMs), key,
                     new RetryPolicy(cfg.maxRetries, cfg.retryBaseMs, cfg.retryMaxMs), COUNTERS,
-                    cfg.flushIntervalMs, Warnings::onceKeyed).start();
+                    cfg.flushIntervalMs, Warnings::onceKeyed, cfg.concurrentRequests).start();
         }
         current = new LogPipeline(encoder, shipper, cfg, meta);
         return current;
@@ -85,7 +85,7 @@ public final class LogPipeline {
 
     /** True for events the pipeline must not see: our own threads' logging would feed on itself. */
     public boolean ignores(Thread t) {
-        return detached || (shipper != null && t == shipper.thread());
+        return detached || LogShipper.isShipperThread(t);
     }
 
     public void offer(long timeMillis, String status, String logger, String thread, CharSequence message,

@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LogShipperTest {
@@ -115,6 +116,36 @@ class LogShipperTest {
         release.countDown();
         s.close(5_000);
         assertEquals(50_000, c.sent.get() + c.droppedTotal(), c.summary());
+    }
+
+    @Test
+    void keepsUpToTheConfiguredRequestsInFlightAndNoMore() {
+        // Each request waits until four are in flight at once (or gives up after 5 s): with four
+        // senders every batch is answered at once; one more in flight would be counted as a fault.
+        int concurrency = 4;
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        CountDownLatch four = new CountDownLatch(concurrency);
+        IntakeSender slow = (batch, key) -> {
+            int now = inFlight.incrementAndGet();
+            mostInFlight.accumulateAndGet(now, Math::max);
+            four.countDown();
+            try {
+                four.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.decrementAndGet();
+            return new IntakeSender.Result(202, 0, "");
+        };
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), slow, new ApiKeyHolder(new Secret("k"), null, 1),
+                new RetryPolicy(0, 1, 1), c, 20, warnings::add, concurrency).start();
+        log(s, 8_000);
+        s.close(20_000);
+        assertEquals(0, four.getCount(), "four requests were never in flight together");
+        assertEquals(concurrency, mostInFlight.get());
+        assertEquals(8_000, c.sent.get(), c.summary());
     }
 
     @Test
