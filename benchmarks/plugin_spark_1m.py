@@ -1,9 +1,13 @@
-"""A Spark driver logging 1M lines: wall time with the plugin against without it, and heap
-growth while the Datadog intake is down (should stay within datadog.bufferMaxBytes).
+"""Spark logging 1M lines: wall time with the plugin against without it, and heap growth while
+the Datadog intake is down (should stay within datadog.bufferMaxBytes).
 
 Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS]
-Each configuration runs in its own Spark driver (plugins are per JVM). Lines are logged from the
-JVM (emrs.observe.bench.LogLoad) so that py4j is not what is measured. Both configurations log
+Two shapes of load, each configuration in its own Spark driver (plugins are per JVM):
+- a Spark job (emrs.observe.bench.LoggingJob) whose tasks log one line per 20 rows while they
+  derive a value from each row, shuffle and write Parquet: the plugin as a chatty job meets it;
+- the worst case: one driver thread that does nothing but log (emrs.observe.bench.LogLoad), where
+  the plugin's cost per line is compared with the console appender's alone.
+Lines are logged from the JVM so that py4j is not what is measured. Both configurations log
 through the same log4j2 configuration (Spark's default, console appender to stderr, which goes to a
 file here) and log the same 200k warm-up lines first (not timed; with the plugin they are shipped
 too). The runs without and with the plugin alternate, REPETITIONS times (default 5), and the
@@ -23,6 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Spark job logs one line per this many rows it processes.
+JOB_ROWS_PER_LINE = 20
 
 JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 BENCH_CLASSES = ROOT / "plugin_jvm" / "target" / "test-classes"
@@ -83,6 +89,16 @@ def child(spec_path: str) -> None:
     spark.sparkContext.setLogLevel("INFO")
     jvm = spark.sparkContext._jvm
     assert jvm is not None
+    if spec.get("job"):
+        job = jvm.emrs.observe.bench.LoggingJob
+        # A smaller run first, not timed, so that both configurations are measured warm.
+        job.run(spark._jsparkSession, spec["rows"] // 10, spec["every"], 8, spec["out"] + ".warm")
+        elapsed, logged = (int(x) for x in job.run(
+            spark._jsparkSession, spec["rows"], spec["every"], spec["partitions"], spec["out"] + ".parquet"
+        ).split(","))
+        spark.stop()
+        Path(spec["out"]).write_text(json.dumps({"elapsed_ms": elapsed, "lines": logged}))
+        return
     elapsed_ms, heap_before, heap_after, gc_ms, shipper_cpu_ms, logging_cpu_ms = (
         int(x) for x in jvm.emrs.observe.bench.LogLoad.run(spec["warmup"], spec["lines"]).split(",")
     )
@@ -100,10 +116,11 @@ def child(spec_path: str) -> None:
 
 
 def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdir: Path,
-        warmup: int = 0) -> dict[str, float]:
+        warmup: int = 0, job: dict[str, int] | None = None) -> dict[str, float]:
     spec = workdir / f"{name}.json"
     out = workdir / f"{name}.out.json"
-    spec.write_text(json.dumps({"conf": conf, "lines": lines, "warmup": warmup, "out": str(out)}))
+    spec.write_text(json.dumps({"conf": conf, "lines": lines, "warmup": warmup, "out": str(out), **(job or {}),
+                                "job": job is not None}))
     started = time.monotonic()
     # This process serves the intake: its CPU time is the intake's share of the same cores.
     cpu_started = time.process_time()
@@ -136,7 +153,16 @@ def main() -> None:
     withouts: list[dict[str, float]] = []
     withs: list[dict[str, float]] = []
     received: list[int] = []
+    job = {"rows": lines * JOB_ROWS_PER_LINE, "every": JOB_ROWS_PER_LINE, "partitions": 40}
+    job_withouts: list[dict[str, float]] = []
+    job_withs: list[dict[str, float]] = []
+    job_received: list[int] = []
     try:
+        for i in range(reps):
+            job_withouts.append(run(f"job-without{i}", base, lines, {}, work, job=job))
+            job_withs.append(run(f"job-with{i}", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url},
+                                 lines, env, work, job=job))
+            job_received.append(intake.take_events())
         for i in range(reps):
             withouts.append(run(f"without{i}", base, lines, {}, work, warmup))
             withs.append(run(
@@ -156,8 +182,18 @@ def main() -> None:
     def median(runs: list[dict[str, float]], key: str) -> float:
         return float(statistics.median(r[key] for r in runs))
 
+    job_without, job_with = median(job_withouts, "elapsed_ms"), median(job_withs, "elapsed_ms")
+    print(f"Spark job (local[2], {job['rows']:,} rows in {job['partitions']} tasks, a line logged every "
+          f"{job['every']} rows = {int(job_withs[0]['lines']):,} lines from the task threads, shuffle, Parquet "
+          f"write), {reps} runs each, medians, default plugin settings:")
+    print(f"  without plugin: {job_without:.0f} ms; runs: {[int(r['elapsed_ms']) for r in job_withouts]}")
+    print(f"  with plugin:    {job_with:.0f} ms  -> {(job_with - job_without) / job_without * 100:+.1f}%; "
+          f"runs: {[int(r['elapsed_ms']) for r in job_withs]}")
+    print(f"  events received by the intake per run with the plugin (lines + Spark's own): {job_received}")
+    print()
     without_ms, with_ms = median(withouts, "elapsed_ms"), median(withs, "elapsed_ms")
     extra = (with_ms - without_ms) / max(1.0, without_ms) * 100
+    print("Worst case: a driver thread that does nothing but log:")
     print(f"lines logged on the driver thread: {lines} (after {warmup} warm-up lines), {reps} runs each, medians")
     print(f"without plugin: {without_ms:.0f} ms (console appender only); runs: "
           f"{[int(r['elapsed_ms']) for r in withouts]}")
