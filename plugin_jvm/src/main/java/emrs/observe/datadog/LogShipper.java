@@ -187,12 +187,21 @@ public final class LogShipper implements AutoCloseable {
         try {
             Batch batch;
             while ((batch = ready.take()) != STOP) {
-                if (System.nanoTime() - deadlineNanos > 0) {
-                    counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
-                } else {
-                    deliver(batch);
+                try {
+                    if (System.nanoTime() - deadlineNanos > 0) {
+                        counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
+                    } else {
+                        deliver(batch);
+                    }
+                } catch (RuntimeException e) {
+                    // A bug or a JDK surprise costs this batch, never a sender (or its assembler).
+                    counters.failed.incrementAndGet();
+                    counters.drop(DropReason.REJECTED, batch.events);
+                    warn.accept("unexpected|a batch of " + batch.events + " log events could not be sent: " + e
+                            + "; dropped and counted (metric dropped.rejected)");
+                } finally {
+                    idle.add(batch.assembler);
                 }
-                idle.add(batch.assembler);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class LogShipperTest {
@@ -146,6 +147,32 @@ class LogShipperTest {
         assertEquals(0, four.getCount(), "four requests were never in flight together");
         assertEquals(concurrency, mostInFlight.get());
         assertEquals(8_000, c.sent.get(), c.summary());
+    }
+
+    @Test
+    void aSenderThatThrowsLosesOneBatchNotTheShipper() {
+        AtomicInteger calls = new AtomicInteger();
+        IntakeSender flaky = (batch, key) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("boom");
+            }
+            return new IntakeSender.Result(202, 0, "");
+        };
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), flaky, new ApiKeyHolder(new Secret("k"), null, 1),
+                new RetryPolicy(0, 1, 1), c, 20, warnings::add, 1).start();
+        log(s, 1_000);
+        for (int i = 0; i < 200 && c.droppedTotal() == 0; i++) {
+            LockSupport.parkNanos(10_000_000L); // let the first batch go (and fail) on its own
+        }
+        log(s, 2_500);
+        s.close(5_000);
+        // Only the first batch (some or all of the first 1,000 lines) is lost; with one sender,
+        // everything logged after it still goes.
+        long lost = c.dropped(DropReason.REJECTED);
+        assertTrue(lost > 0 && lost <= 1_000, c.summary());
+        assertEquals(3_500, c.sent.get() + lost, c.summary());
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("unexpected|") && w.contains("boom")), warnings.toString());
     }
 
     @Test
