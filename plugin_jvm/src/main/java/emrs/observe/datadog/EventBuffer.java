@@ -25,6 +25,9 @@ public final class EventBuffer {
     private final long capacity;
     private final long maxBytes;
     private final Object producers = new Object();
+    /** A frame's length bytes on their way in (producers, under the lock) and out (the consumer). */
+    private final byte[] frameIn = new byte[FRAME_BYTES];
+    private final byte[] frameOut = new byte[FRAME_BYTES];
 
     // Written by producers under the lock; read by the consumer after reading `published`.
     private long tail;
@@ -131,53 +134,51 @@ public final class EventBuffer {
         return maxBytes;
     }
 
-    private byte[] segmentFor(long pos) {
-        byte[] seg = segmentAt(pos);
-        if (seg == null) {
-            seg = new byte[SEGMENT_BYTES]; // producers only, under the lock, published with the tail
-            segments[(int) ((pos % capacity) >>> SEGMENT_BITS)] = seg;
-        }
-        return seg;
+    private int segmentIndex(long pos) {
+        return (int) ((pos % capacity) >>> SEGMENT_BITS);
     }
 
+    /** Copies into the ring from {@code pos}, across segment ends, allocating segments on first use. */
     private void copyIn(long pos, byte[] src, int length) {
         int done = 0;
         while (done < length) {
             int at = (int) (pos & SEGMENT_MASK);
             int n = Math.min(length - done, SEGMENT_BYTES - at);
-            System.arraycopy(src, done, segmentFor(pos), at, n);
+            int s = segmentIndex(pos);
+            if (segments[s] == null) {
+                segments[s] = new byte[SEGMENT_BYTES]; // producers only, under the lock, published with the tail
+            }
+            System.arraycopy(src, done, segments[s], at, n);
             done += n;
             pos += n;
         }
     }
 
+    /** Copies out of the ring from {@code pos}, across segment ends; the consumer only reads written bytes. */
     private void copyOut(long pos, byte[] dst, int off, int length) {
         int done = 0;
         while (done < length) {
             int at = (int) (pos & SEGMENT_MASK);
             int n = Math.min(length - done, SEGMENT_BYTES - at);
-            System.arraycopy(segmentAt(pos), at, dst, off + done, n);
+            System.arraycopy(segments[segmentIndex(pos)], at, dst, off + done, n);
             done += n;
             pos += n;
         }
     }
 
     private void writeInt(long pos, int v) {
-        for (int i = 0; i < FRAME_BYTES; i++, pos++) {
-            segmentFor(pos)[(int) (pos & SEGMENT_MASK)] = (byte) (v >>> (8 * i));
+        for (int i = 0; i < FRAME_BYTES; i++) {
+            frameIn[i] = (byte) (v >>> (8 * i));
         }
+        copyIn(pos, frameIn, FRAME_BYTES);
     }
 
     private int readInt(long pos) {
+        copyOut(pos, frameOut, 0, FRAME_BYTES);
         int v = 0;
-        for (int i = 0; i < FRAME_BYTES; i++, pos++) {
-            v |= (segmentAt(pos)[(int) (pos & SEGMENT_MASK)] & 0xff) << (8 * i);
+        for (int i = 0; i < FRAME_BYTES; i++) {
+            v |= (frameOut[i] & 0xff) << (8 * i);
         }
         return v;
-    }
-
-    /** The segment holding {@code pos}; the consumer only asks for written positions. */
-    private byte[] segmentAt(long pos) {
-        return segments[(int) ((pos % capacity) >>> SEGMENT_BITS)];
     }
 }

@@ -28,6 +28,8 @@ public final class LogShipper implements AutoCloseable {
     /** Assemblers not holding a batch in flight: their number bounds the batches in memory. */
     private final BlockingQueue<BatchAssembler> idle;
     private final BlockingQueue<Batch> ready = new LinkedBlockingQueue<>();
+    /** Put in {@link #ready} once per sender at shutdown, after the last batch. */
+    private static final Batch STOP = new Batch(new byte[0], 0, 0, null);
 
     private volatile boolean parked;
     private volatile boolean stopping;
@@ -179,8 +181,6 @@ public final class LogShipper implements AutoCloseable {
             ready.add(batch);
         }
     }
-
-    private static final Batch STOP = new Batch(new byte[0], 0, 0, null);
 
     /** A sender thread: sends batches until told to stop, then returns. */
     private void send() {
