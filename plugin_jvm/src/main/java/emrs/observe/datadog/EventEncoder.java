@@ -70,7 +70,8 @@ public final class EventEncoder {
      */
     public byte[] encode(long timeMillis, String status, String logger, String thread, CharSequence message,
             Throwable thrown, Map<String, String> context) {
-        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context);
+        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context,
+                EventContext.MAP);
         byte[] bytes = out.toArray();
         out.shrinkTo(INITIAL * 64);
         return bytes;
@@ -80,36 +81,38 @@ public final class EventEncoder {
      * Encodes one event into this thread's buffer and hands it to {@code sink} without a copy:
      * the logging thread allocates nothing per event. Returns whether the event was truncated.
      */
-    public boolean encode(long timeMillis, String status, String logger, String thread, CharSequence message,
-            Throwable thrown, Map<String, String> context, Sink sink) {
-        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context);
+    public <C> boolean encode(long timeMillis, String status, String logger, String thread, CharSequence message,
+            Throwable thrown, C context, EventContext<C> contextReader, Sink sink) {
+        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context, contextReader);
         sink.accept(out.array(), out.size());
         out.shrinkTo(INITIAL * 64);
         return out.truncated;
     }
 
-    private JsonBytes encodeToBuffer(long timeMillis, String status, String logger, String thread,
-            CharSequence message, Throwable thrown, Map<String, String> context) {
+    private <C> JsonBytes encodeToBuffer(long timeMillis, String status, String logger, String thread,
+            CharSequence message, Throwable thrown, C context, EventContext<C> contextReader) {
         JsonBytes out = buffers.get();
         String stack = thrown == null ? null : stackTrace(thrown);
-        write(out, timeMillis, status, logger, thread, message, thrown, stack, context, Integer.MAX_VALUE,
-                Integer.MAX_VALUE);
+        write(out, timeMillis, status, logger, thread, message, thrown, stack, context, contextReader,
+                Integer.MAX_VALUE, Integer.MAX_VALUE);
         boolean truncated = out.size() > maxEventBytes;
         out.truncated = truncated;
         if (truncated) {
             // Measure everything but the message and the stack, then share what is left.
-            write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context, 0, 0);
+            write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context,
+                    contextReader, 0, 0);
             int room = maxEventBytes - out.size() - K_TRUNCATED.length - 64;
             int stackRoom = stack == null ? 0 : Math.min(room / 4, stack.length() * 3 + 2);
             int messageRoom = room - stackRoom;
-            write(out, timeMillis, status, logger, thread, message, thrown, stack, context, messageRoom, stackRoom);
+            write(out, timeMillis, status, logger, thread, message, thrown, stack, context, contextReader,
+                    messageRoom, stackRoom);
         }
         return out;
     }
 
-    private void write(JsonBytes out, long timeMillis, String status, String logger, String thread,
-            CharSequence message, Throwable thrown, String stack, Map<String, String> context, int messageRoom,
-            int stackRoom) {
+    private <C> void write(JsonBytes out, long timeMillis, String status, String logger, String thread,
+            CharSequence message, Throwable thrown, String stack, C context, EventContext<C> contextReader,
+            int messageRoom, int stackRoom) {
         boolean capped = messageRoom != Integer.MAX_VALUE;
         out.reset();
         out.raw(K_TIMESTAMP).number(timeMillis);
@@ -135,17 +138,10 @@ public final class EventEncoder {
             out.raw(K_STACK).string(stack, capped ? stackRoom : Integer.MAX_VALUE);
             out.raw('}');
         }
-        if (context != null && !context.isEmpty()) {
+        if (context != null && !contextReader.isEmpty(context)) {
             out.raw(K_MDC);
-            boolean first = true;
-            for (Map.Entry<String, String> e : context.entrySet()) {
-                if (!first) {
-                    out.raw(',');
-                }
-                first = false;
-                out.string(e.getKey()).raw(':').string(e.getValue() == null ? "" : e.getValue(),
-                        capped ? 1024 : Integer.MAX_VALUE);
-            }
+            out.beginFields(capped ? 1024 : Integer.MAX_VALUE);
+            contextReader.forEach(context, out);
             out.raw('}');
         }
         if (capped) {

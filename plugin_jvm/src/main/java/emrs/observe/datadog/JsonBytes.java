@@ -7,7 +7,7 @@ import java.util.Arrays;
  * A growable byte buffer that writes JSON strings as UTF-8 in one pass. The appender encodes
  * on the logging thread, so this avoids the String-then-getBytes double copy.
  */
-final class JsonBytes {
+final class JsonBytes implements EventContext.Fields {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final int CHUNK = 1024;
     private static final int MAX_KEPT_CHARS = 64 * 1024;
@@ -16,6 +16,8 @@ final class JsonBytes {
     private char[] chars = new char[256];
     /** Whether the event last encoded here was cut to the size limit. */
     boolean truncated;
+    private boolean firstField;
+    private int fieldCap;
     /** The last logger and thread names encoded here (this buffer is one thread's). */
     final Remembered logger = new Remembered();
     final Remembered thread = new Remembered();
@@ -226,6 +228,21 @@ final class JsonBytes {
     static final class Remembered {
         private String text;
         private byte[] json;
+    }
+
+    /** Starts the members of an object: {@link #field} writes them, each value capped at valueCap bytes. */
+    void beginFields(int valueCap) {
+        firstField = true;
+        fieldCap = valueCap;
+    }
+
+    @Override
+    public void field(String key, Object value) {
+        if (!firstField) {
+            raw(',');
+        }
+        firstField = false;
+        string(key).raw(':').string(value == null ? "" : value.toString(), fieldCap);
     }
 
     JsonBytes string(CharSequence s, int maxBytes) {

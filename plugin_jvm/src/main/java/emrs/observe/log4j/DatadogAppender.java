@@ -1,5 +1,6 @@
 package emrs.observe.log4j;
 
+import emrs.observe.datadog.EventContext;
 import emrs.observe.runtime.LogPipeline;
 import java.io.Serializable;
 import java.util.Locale;
@@ -18,6 +19,7 @@ import org.apache.logging.log4j.core.config.plugins.PluginFactory;
 import org.apache.logging.log4j.message.Message;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
 import org.apache.logging.log4j.util.StringBuilderFormattable;
+import org.apache.logging.log4j.util.TriConsumer;
 
 /**
  * The log4j2 appender {@code EmrsDatadog}: encodes each event on the calling thread and hands
@@ -29,6 +31,19 @@ public final class DatadogAppender extends AbstractAppender {
     public static final String PLUGIN_NAME = "EmrsDatadog";
     private static final int MAX_KEPT_TEXT = 64 * 1024;
     private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
+    private static final TriConsumer<String, Object, EventContext.Fields> FIELD = (k, v, out) -> out.field(k, v);
+    /** Reads log4j's context data in place: Spark's task threads carry it on every line. */
+    private static final EventContext<ReadOnlyStringMap> CONTEXT = new EventContext<ReadOnlyStringMap>() {
+        @Override
+        public boolean isEmpty(ReadOnlyStringMap context) {
+            return context == null || context.isEmpty();
+        }
+
+        @Override
+        public void forEach(ReadOnlyStringMap context, EventContext.Fields out) {
+            context.forEach(FIELD, out);
+        }
+    };
 
     private DatadogAppender(String name, Filter filter) {
         super(name, filter, (Layout<? extends Serializable>) null, true, Property.EMPTY_ARRAY);
@@ -46,9 +61,8 @@ public final class DatadogAppender extends AbstractAppender {
         if (pipeline == null || pipeline.ignores(Thread.currentThread())) {
             return;
         }
-        ReadOnlyStringMap context = event.getContextData();
         pipeline.offer(event.getTimeMillis(), status(event.getLevel()), event.getLoggerName(), event.getThreadName(),
-                text(event.getMessage()), event.getThrown(), context == null || context.isEmpty() ? null : context.toMap());
+                text(event.getMessage()), event.getThrown(), event.getContextData(), CONTEXT);
     }
 
     /**

@@ -4,12 +4,12 @@ import emrs.observe.config.ObserveConfig;
 import emrs.observe.datadog.ApiKeyHolder;
 import emrs.observe.datadog.DropReason;
 import emrs.observe.datadog.EventBuffer;
+import emrs.observe.datadog.EventContext;
 import emrs.observe.datadog.EventEncoder;
 import emrs.observe.datadog.IntakeClient;
 import emrs.observe.datadog.LogShipper;
 import emrs.observe.datadog.RetryPolicy;
 import emrs.observe.datadog.ShipperCounters;
-import java.util.Map;
 
 /**
  * The one log pipeline of this JVM: encoder, bounded buffer and shipper thread. log4j's
@@ -88,13 +88,14 @@ public final class LogPipeline {
         return detached || LogShipper.isShipperThread(t);
     }
 
-    public void offer(long timeMillis, String status, String logger, String thread, CharSequence message,
-            Throwable thrown, Map<String, String> context) {
+    /** {@code context} (log4j's MDC) is read through {@code contextReader}, without a copy. */
+    public <C> void offer(long timeMillis, String status, String logger, String thread, CharSequence message,
+            Throwable thrown, C context, EventContext<C> contextReader) {
         if (shipper == null) {
             COUNTERS.drop(DropReason.NO_API_KEY, 1);
             return;
         }
-        if (encoder.encode(timeMillis, status, logger, thread, message, thrown, context, sink)) {
+        if (encoder.encode(timeMillis, status, logger, thread, message, thrown, context, contextReader, sink)) {
             COUNTERS.truncated.incrementAndGet();
         }
     }

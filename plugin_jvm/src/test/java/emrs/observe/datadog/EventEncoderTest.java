@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventEncoderTest {
@@ -91,5 +94,29 @@ class EventEncoderTest {
         JsonNode e = JSON.readTree(encoder.encode(2, "info", "l", "t", "small", null, null));
         assertFalse(encoder.lastWasTruncated());
         assertEquals("small", e.get("message").asText());
+    }
+
+    @Test
+    void everyContextEntryIsKeptAndCappedWhenTheEventIsCut() throws Exception {
+        Map<String, String> context = new LinkedHashMap<>();
+        context.put("mdc.taskName", "task 1.0 in stage 2.0 (TID 7)");
+        context.put("quote\"key", "line\nbreak");
+        context.put("empty", null);
+        JsonNode e = JSON.readTree(encoder.encode(1, "info", "l", "t", "m", null, context));
+        assertEquals(3, e.get("mdc").size());
+        assertEquals("task 1.0 in stage 2.0 (TID 7)", e.at("/mdc/mdc.taskName").asText());
+        assertEquals("line\nbreak", e.get("mdc").get("quote\"key").asText());
+        assertEquals("", e.at("/mdc/empty").asText());
+
+        char[] longValue = new char[600_000];
+        Arrays.fill(longValue, 'v');
+        context.put("big", new String(longValue));
+        byte[] cut = encoder.encode(2, "info", "l", "t", new String(longValue), null, context);
+        assertTrue(encoder.lastWasTruncated());
+        assertTrue(cut.length <= EventEncoder.MAX_EVENT_BYTES, "event is " + cut.length + " bytes");
+        JsonNode c = JSON.readTree(cut);
+        assertEquals(4, c.get("mdc").size());
+        assertTrue(c.at("/mdc/big").asText().length() <= 1024, "a context value is capped in a cut event");
+        assertEquals("task 1.0 in stage 2.0 (TID 7)", c.at("/mdc/mdc.taskName").asText());
     }
 }
