@@ -33,7 +33,7 @@ class EventBufferTest {
 
     @Test
     void eventsComeOutWholeAndInOrderAcrossSegmentsAndWrapAround() {
-        EventBuffer buffer = new EventBuffer(1 << 20); // four segments
+        EventBuffer buffer = new EventBuffer(1 << 20); // sixteen segments
         int sizes = 0;
         for (int i = 0; i < 3_000; i++) {
             // Odd sizes so that frames and bodies straddle segment ends and the ring's end.
@@ -47,6 +47,33 @@ class EventBufferTest {
         assertEquals(-1, buffer.peekLength());
         assertEquals(0, buffer.bytes());
         assertEquals(0, buffer.size());
+        // Taken as fast as offered, the events went through the same two segments again and again.
+        assertEquals(2, buffer.segmentsHeld());
+    }
+
+    @Test
+    void holdsWhatTheBacklogNeededAtMostAndNeverMoreThanTheBound() {
+        EventBuffer buffer = new EventBuffer(1 << 20);
+        int segment = EventBuffer.SEGMENT_BYTES;
+        byte[] e = event(7, 1_000);
+        // A backlog of about three segments, taken in steps, for many times the ring's size.
+        for (int round = 0; round < 100; round++) {
+            for (int i = 0; i < 3 * segment / 1_004; i++) {
+                assertTrue(buffer.offer(e));
+            }
+            while (next(buffer) != null) {
+                // drain
+            }
+            buffer.release();
+        }
+        assertTrue(buffer.segmentsHeld() <= 5, "held " + buffer.segmentsHeld() + " segments for a 3-segment backlog");
+        // Filled to the bound, it holds every segment and not one more.
+        while (buffer.offer(e)) {
+            // fill
+        }
+        assertEquals((1 << 20) / segment, buffer.segmentsHeld());
+        assertTrue(buffer.bytes() <= buffer.maxBytes());
+        assertTrue(buffer.bytes() > buffer.maxBytes() - 2 * segment, "usable: " + buffer.bytes());
     }
 
     @Test
