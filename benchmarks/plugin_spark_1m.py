@@ -1,7 +1,8 @@
 """Spark logging 1M lines: wall time with the plugin against without it, and heap growth while
 the Datadog intake is down (should stay within datadog.bufferMaxBytes).
 
-Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS]
+Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS] [job|loop]
+(the third argument runs only that part; by default both, then the intake-down heap run)
 Two shapes of load, each configuration in its own Spark driver (plugins are per JVM):
 - a Spark job (emrs.observe.bench.LoggingJob) whose tasks log one line per 20 rows while they
   derive a value from each row, shuffle and write Parquet: the plugin as a chatty job meets it;
@@ -25,57 +26,50 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import pyspark
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Spark job logs one line per this many rows it processes.
 JOB_ROWS_PER_LINE = 20
+# Runs of the job in each driver that warm up the JIT (after a small one), then measured runs.
+JOB_WARMUPS = 3
+JOB_ROUNDS = 3
 
 JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 BENCH_CLASSES = ROOT / "plugin_jvm" / "target" / "test-classes"
 
 
-class _CountingIntake:
-    """A minimal intake for throughput: keeps the gzip bodies, answers 202 in one TCP segment.
-    (The tests' RecordingServer writes headers and body separately without TCP_NODELAY, so every
-    request waits out a delayed ACK: fine for tests, but it would cap a benchmark at ~25 req/s.)"""
+class _Intake:
+    """The intake (emrs.observe.bench.IntakeServer) in a JVM of its own: it keeps the gzip bodies and
+    counts their events only between runs, and reports the CPU it spent serving each run, which is
+    the same cores' time the job and the plugin compete for (in production it is Datadog's)."""
 
     def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        jars = Path(pyspark.__file__).parent / "jars"
+        classpath = ":".join([str(BENCH_CLASSES), *(str(j) for j in sorted(jars.glob("jackson-core-2*.jar")))])
+        self.proc = subprocess.Popen(["java", "-Xmx512m", "-cp", classpath, "emrs.observe.bench.IntakeServer"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        first = self.proc.stdout.readline().split()
+        if first[:1] != ["PORT"]:
+            raise RuntimeError(f"the benchmark intake did not start: {first}")
+        self.logs_url = f"http://127.0.0.1:{first[1]}/api/v2/logs"
 
-        bodies: list[bytes] = []
-        self.bodies = bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-            def do_POST(self) -> None:
-                bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                self.wfile.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        import threading
-
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.logs_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/logs"
-
-    def events(self) -> int:
-        import gzip
-
-        return sum(len(json.loads(gzip.decompress(b))) for b in self.bodies)
-
-    def take_events(self) -> int:
-        """The events received since the last call."""
-        n = self.events()
-        self.bodies.clear()
-        return n
+    def take(self) -> tuple[int, float]:
+        """The events received since the last call, and the CPU seconds spent receiving them."""
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        self.proc.stdin.write("take\n")
+        self.proc.stdin.flush()
+        events, cpu_ms = self.proc.stdout.readline().split()
+        return int(events), int(cpu_ms) / 1000
 
     def stop(self) -> None:
-        self.server.shutdown()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.flush()
+        self.proc.wait(timeout=30)
 
 
 def child(spec_path: str) -> None:
@@ -91,13 +85,22 @@ def child(spec_path: str) -> None:
     assert jvm is not None
     if spec.get("job"):
         job = jvm.emrs.observe.bench.LoggingJob
-        # A smaller run first, not timed, so that both configurations are measured warm.
-        job.run(spark._jsparkSession, spec["rows"] // 10, spec["every"], 8, spec["out"] + ".warm")
-        elapsed, logged = (int(x) for x in job.run(
-            spark._jsparkSession, spec["rows"], spec["every"], spec["partitions"], spec["out"] + ".parquet"
-        ).split(","))
+
+        def once(rows: int, out: str) -> dict[str, object]:
+            elapsed, logged, cpu = str(job.run(spark._jsparkSession, rows, spec["every"], spec["partitions"],
+                                               out)).split(",")
+            by_group = {k: int(v) for k, v in (kv.split("=") for kv in cpu.split(";"))}
+            return {"elapsed_ms": int(elapsed), "lines": int(logged), "cpu_ms": by_group}
+
+        # Not timed: a small run, then full ones, so that the JIT has compiled the job (and the
+        # plugin) before the measured runs; compiling otherwise takes a third of a run's CPU and
+        # varies from run to run more than the plugin costs.
+        once(spec["rows"] // 10, spec["out"] + ".warm")
+        for i in range(JOB_WARMUPS):
+            once(spec["rows"], spec["out"] + f".warm{i}")
+        runs = [once(spec["rows"], spec["out"] + f".{i}") for i in range(spec["rounds"])]
         spark.stop()
-        Path(spec["out"]).write_text(json.dumps({"elapsed_ms": elapsed, "lines": logged}))
+        Path(spec["out"]).write_text(json.dumps({"runs": runs}))
         return
     elapsed_ms, heap_before, heap_after, gc_ms, shipper_cpu_ms, logging_cpu_ms = (
         int(x) for x in jvm.emrs.observe.bench.LogLoad.run(spec["warmup"], spec["lines"]).split(",")
@@ -116,34 +119,32 @@ def child(spec_path: str) -> None:
 
 
 def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdir: Path,
-        warmup: int = 0, job: dict[str, int] | None = None) -> dict[str, float]:
+        warmup: int = 0, job: dict[str, int] | None = None) -> dict[str, Any]:
     spec = workdir / f"{name}.json"
     out = workdir / f"{name}.out.json"
     spec.write_text(json.dumps({"conf": conf, "lines": lines, "warmup": warmup, "out": str(out), **(job or {}),
                                 "job": job is not None}))
     started = time.monotonic()
-    # This process serves the intake: its CPU time is the intake's share of the same cores.
-    cpu_started = time.process_time()
     with open(workdir / f"{name}.stderr", "w") as err:
         subprocess.run(
             [sys.executable, __file__, "child", str(spec)], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
             stderr=err, check=True, cwd=workdir,
         )
-    result = json.loads(out.read_text())
+    result: dict[str, Any] = json.loads(out.read_text())
     result["process_s"] = round(time.monotonic() - started, 2)
-    result["intake_cpu_s"] = round(time.process_time() - cpu_started, 2)
     return result
 
 
 def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    only = sys.argv[3] if len(sys.argv) > 3 else ""
     warmup = 200_000
     subprocess.run(["bash", str(ROOT / "scripts" / "build_jvm.sh")], check=True)
     subprocess.run(["mvn", "-q", "-B", "-Pjmh", "test-compile"], cwd=ROOT / "plugin_jvm", check=True)
     cp = f"{JAR}:{BENCH_CLASSES}"
     base = {"spark.driver.extraClassPath": cp, "spark.ui.enabled": "false", "spark.driver.memory": "1g"}
-    intake = _CountingIntake()
+    intake = _Intake()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         down_port = s.getsockname()[1]
@@ -153,25 +154,31 @@ def main() -> None:
     withouts: list[dict[str, float]] = []
     withs: list[dict[str, float]] = []
     received: list[int] = []
-    job = {"rows": lines * JOB_ROWS_PER_LINE, "every": JOB_ROWS_PER_LINE, "partitions": 40}
-    job_withouts: list[dict[str, float]] = []
-    job_withs: list[dict[str, float]] = []
+    job = {"rows": lines * JOB_ROWS_PER_LINE, "every": JOB_ROWS_PER_LINE, "partitions": 40, "rounds": JOB_ROUNDS}
+    job_withouts: list[dict[str, Any]] = []
+    job_withs: list[dict[str, Any]] = []
     job_received: list[int] = []
+    job_intake_cpu: list[float] = []
     try:
-        for i in range(reps):
-            job_withouts.append(run(f"job-without{i}", base, lines, {}, work, job=job))
-            job_withs.append(run(f"job-with{i}", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url},
-                                 lines, env, work, job=job))
-            job_received.append(intake.take_events())
-        for i in range(reps):
+        for i in range(reps if only in ("", "job") else 0):
+            job_withouts.extend(run(f"job-without{i}", base, lines, {}, work, job=job)["runs"])
+            driver = run(f"job-with{i}", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url},
+                         lines, env, work, job=job)
+            job_withs.extend(driver["runs"])
+            events, cpu_s = intake.take()
+            job_received.append(events)
+            job_intake_cpu.append(cpu_s)
+        for i in range(reps if only in ("", "loop") else 0):
             withouts.append(run(f"without{i}", base, lines, {}, work, warmup))
             withs.append(run(
                 f"with{i}", {**plugin, "spark.emrs.observe.datadog.url": intake.logs_url,
                              "spark.emrs.observe.datadog.bufferMaxBytes": "64m"}, lines, env, work, warmup,
             ))
-            received.append(intake.take_events())
+            events, cpu_s = intake.take()
+            received.append(events)
+            withs[-1]["intake_cpu_s"] = cpu_s
         # No warm-up here: the heap is measured from before the first line to after the last.
-        down = run(
+        down = None if only else run(
             "down", {**plugin, "spark.emrs.observe.datadog.url": f"http://127.0.0.1:{down_port}/api/v2/logs",
                      "spark.emrs.observe.datadog.bufferMaxBytes": "16m",
                      "spark.emrs.observe.datadog.shutdownTimeoutMs": "1000"}, lines, env, work,
@@ -179,36 +186,72 @@ def main() -> None:
     finally:
         intake.stop()
 
-    def median(runs: list[dict[str, float]], key: str) -> float:
-        return float(statistics.median(r[key] for r in runs))
+    if job_withs:
+        _report_job(job, reps, job_withouts, job_withs, job_received)
+        print(f"  CPU of the local intake (its own JVM, same cores) per driver ({JOB_ROUNDS + JOB_WARMUPS + 1} "
+              f"runs), median: {statistics.median(job_intake_cpu)} s")
+        print()
+    if withs:
+        _report_loop(lines, warmup, reps, withouts, withs, received)
+    if down is not None:
+        print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
+              f"(the buffer's bound plus the batches in flight; process wall time {down['process_s']} s)")
+    print(f"details in {work}")
 
-    job_without, job_with = median(job_withouts, "elapsed_ms"), median(job_withs, "elapsed_ms")
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _report_job(job: dict[str, int], reps: int, withouts: list[dict[str, Any]], withs: list[dict[str, Any]],
+                received: list[int]) -> None:
+    without, with_ = _median(withouts, "elapsed_ms"), _median(withs, "elapsed_ms")
+    rounds = job["rounds"]
     print(f"Spark job (local[2], {job['rows']:,} rows in {job['partitions']} tasks, a line logged every "
-          f"{job['every']} rows = {int(job_withs[0]['lines']):,} lines from the task threads, shuffle, Parquet "
-          f"write), {reps} runs each, medians, default plugin settings:")
-    print(f"  without plugin: {job_without:.0f} ms; runs: {[int(r['elapsed_ms']) for r in job_withouts]}")
-    print(f"  with plugin:    {job_with:.0f} ms  -> {(job_with - job_without) / job_without * 100:+.1f}%; "
-          f"runs: {[int(r['elapsed_ms']) for r in job_withs]}")
-    print(f"  events received by the intake per run with the plugin (lines + Spark's own): {job_received}")
-    print()
-    without_ms, with_ms = median(withouts, "elapsed_ms"), median(withs, "elapsed_ms")
+          f"{job['every']} rows = {int(withs[0]['lines']):,} lines from the task threads, shuffle, Parquet "
+          f"write); {reps} drivers each, {rounds} measured runs per driver after {JOB_WARMUPS + 1} warm-up runs; "
+          f"medians; "
+          f"default plugin settings:")
+    print(f"  without plugin: {without:.0f} ms; runs: {[int(r['elapsed_ms']) for r in withouts]}")
+    print(f"  with plugin:    {with_:.0f} ms  -> {(with_ - without) / without * 100:+.1f}%; "
+          f"runs: {[int(r['elapsed_ms']) for r in withs]}")
+
+    def cpu(runs: list[dict[str, Any]], group: str) -> float:
+        return float(statistics.median(r["cpu_ms"][group] for r in runs))
+
+    groups = ("tasks", "plugin", "jit", "gc", "other")
+    total_without = sum(cpu(withouts, g) for g in groups)
+    total_with = sum(cpu(withs, g) for g in groups)
+    print("  CPU time per run by thread group, medians (ms), without -> with: " + ", ".join(
+        f"{g} {cpu(withouts, g):.0f} -> {cpu(withs, g):.0f}" for g in groups)
+        + f"; sum {total_without:.0f} -> {total_with:.0f} ({(total_with - total_without) / total_without * 100:+.1f}%)")
+    lines = withs[0]["lines"]
+    per_line = (cpu(withs, "tasks") - cpu(withouts, "tasks") + cpu(withs, "plugin")) * 1e6 / lines
+    print(f"  the plugin's CPU per line logged: {per_line:.0f} ns (task threads' extra + the plugin's threads, "
+          f"Spark's own lines included in the plugin's share)")
+    print(f"  events received by the intake per driver with the plugin (lines + Spark's own, "
+          f"{rounds + JOB_WARMUPS + 1} runs): {received}")
+
+
+def _report_loop(lines: int, warmup: int, reps: int, withouts: list[dict[str, float]],
+                 withs: list[dict[str, float]], received: list[int]) -> None:
+    without_ms, with_ms = _median(withouts, "elapsed_ms"), _median(withs, "elapsed_ms")
     extra = (with_ms - without_ms) / max(1.0, without_ms) * 100
     print("Worst case: a driver thread that does nothing but log:")
     print(f"lines logged on the driver thread: {lines} (after {warmup} warm-up lines), {reps} runs each, medians")
     print(f"without plugin: {without_ms:.0f} ms (console appender only); runs: "
           f"{[int(r['elapsed_ms']) for r in withouts]}")
     print(f"with plugin:    {with_ms:.0f} ms  -> {extra:+.1f}%; runs: {[int(r['elapsed_ms']) for r in withs]}")
-    print(f"while the timed lines were logged: GC time median without {median(withouts, 'gc_ms'):.0f} ms, "
-          f"with {median(withs, 'gc_ms'):.0f} ms; shipper thread CPU median {median(withs, 'shipper_cpu_ms'):.0f} ms")
-    print(f"CPU time of the local intake (this Python process, same cores) per run with the plugin, median: "
-          f"{median(withs, 'intake_cpu_s')} s")
+    print(f"logging thread CPU median: without {_median(withouts, 'logging_cpu_ms'):.0f} ms, with "
+          f"{_median(withs, 'logging_cpu_ms'):.0f} ms; plugin threads' CPU median "
+          f"{_median(withs, 'shipper_cpu_ms'):.0f} ms")
+    print(f"GC time median without {_median(withouts, 'gc_ms'):.0f} ms, with {_median(withs, 'gc_ms'):.0f} ms")
+    print(f"CPU time of the local intake (its own JVM, same cores) per run with the plugin, median: "
+          f"{_median(withs, 'intake_cpu_s')} s")
     print(f"events received by the intake per run with the plugin (>= {lines + warmup} expected, plus Spark's "
           f"own lines): {received}")
-    print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
-          f"(baseline runs: median {median(withouts, 'heap_growth_bytes') / 2**20:.1f} MiB)")
-    print(f"process wall time, medians: without {median(withouts, 'process_s')} s, "
-          f"with {median(withs, 'process_s')} s, down {down['process_s']} s")
-    print(f"details in {work}")
+    print(f"heap growth after GC, median: without {_median(withouts, 'heap_growth_bytes') / 2**20:.1f} MiB, "
+          f"with {_median(withs, 'heap_growth_bytes') / 2**20:.1f} MiB")
 
 
 if __name__ == "__main__":

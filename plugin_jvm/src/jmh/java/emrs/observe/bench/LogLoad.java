@@ -26,7 +26,7 @@ public final class LogLoad {
      * Logs {@code warmup} lines first (not timed, so that the JIT has compiled the log path in
      * both runs, with and without the plugin), lets a second pass for their delivery, then times
      * {@code lines} lines. Returns "elapsedMs,heapBeforeBytes,heapAfterBytes,gcMs,shipperCpuMs,loggingCpuMs"
-     * (GC time, the shipper thread's and the logging thread's CPU time while those lines were logged:
+     * (GC time, the plugin's shipping threads' and the logging thread's CPU time while those lines were logged:
      * wall time beyond the logging thread's CPU time is time it waited for a core or a lock).
      */
     public static String run(int warmup, int lines) throws InterruptedException {
@@ -64,15 +64,16 @@ public final class LogLoad {
         return ms;
     }
 
-    /** CPU time of the plugin's shipper thread so far (0 without the plugin). */
+    /** CPU time of the plugin's shipping threads (assembler and senders) so far (0 without the plugin). */
     private static long shipperCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
         for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
-            if (t.getThreadName().equals("emrs-observe-log-shipper")) {
-                return Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            if (t.getThreadName().startsWith("emrs-observe-log-")) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
             }
         }
-        return 0;
+        return sum;
     }
 
     private static long usedAfterGc(MemoryMXBean mem) throws InterruptedException {
