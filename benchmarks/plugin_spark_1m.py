@@ -3,16 +3,24 @@ the Datadog intake is down (should stay within datadog.bufferMaxBytes).
 
 Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS] [job|loop]
 (the third argument runs only that part; by default both, then the intake-down heap run)
-Two shapes of load, each configuration in its own Spark driver (plugins are per JVM):
+Two shapes of load, each configuration in its own Spark driver (plugins are per JVM), REPETITIONS
+drivers per configuration (default 3), alternating without and with the plugin:
 - a Spark job (emrs.observe.bench.LoggingJob) whose tasks log one line per 20 rows while they
-  derive a value from each row, shuffle and write Parquet: the plugin as a chatty job meets it;
+  derive a value from each row, shuffle and write Parquet: the plugin as a chatty job meets it.
+  Each driver runs it JOB_WARMUPS + 1 times unmeasured (Spark compiles new code for every query,
+  and the JIT's work otherwise dominates the spread), then JOB_ROUNDS times measured. Besides wall
+  time it reports the CPU time of the JVM's threads by group (task threads, the plugin's threads,
+  JIT compiler, GC, the rest) read from /proc, which tells what the plugin costs where;
 - the worst case: one driver thread that does nothing but log (emrs.observe.bench.LogLoad), where
-  the plugin's cost per line is compared with the console appender's alone.
+  the plugin's cost per line is compared with the console appender's alone (200k warm-up lines
+  first, not timed; with the plugin they are shipped too).
 Lines are logged from the JVM so that py4j is not what is measured. Both configurations log
 through the same log4j2 configuration (Spark's default, console appender to stderr, which goes to a
-file here) and log the same 200k warm-up lines first (not timed; with the plugin they are shipped
-too). The runs without and with the plugin alternate, REPETITIONS times (default 5), and the
-medians are reported; every run with the plugin must have delivered every line it logged.
+file here). The intake (emrs.observe.bench.IntakeServer) runs in its own JVM on the same cores and
+reports its CPU time. Medians are reported; every run with the plugin must have delivered every
+line it logged. On this 2-core VM, drivers of the same configuration differ by up to 30 % from
+each other (JIT and memory layout), more than runs within a driver do: compare medians over
+several drivers, never single runs.
 """
 
 from __future__ import annotations
@@ -137,7 +145,7 @@ def run(name: str, conf: dict[str, str], lines: int, env: dict[str, str], workdi
 
 def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     only = sys.argv[3] if len(sys.argv) > 3 else ""
     warmup = 200_000
     subprocess.run(["bash", str(ROOT / "scripts" / "build_jvm.sh")], check=True)
