@@ -62,3 +62,22 @@ def test_without_the_namespace_the_key_is_not_read_and_a_warning_says_why(
     assert secret_id not in run.stderr and key not in run.stderr
     assert run.report["gauges"]["dropped.no_api_key"] >= 3
     assert intake.requests == []
+
+
+def test_a_wrong_namespace_is_named_in_the_warning(
+    plugin_jar: Path, openbao: OpenBao, intake: DatadogIntake, team_a: tuple[str, str, str], tmp_path: Path
+) -> None:
+    # The right role and secret id, asked of a namespace that does not hold them.
+    key, role_id, secret_id = team_a
+    conf = {
+        **plugin_conf(plugin_jar, intake.logs_url),
+        **vault_conf(openbao, "approle", role=role_id),
+        "spark.emrs.observe.vault.namespace": "team-b",
+    }
+    run = run_job(tmp_path, conf, {"VAULT_SECRET_ID": secret_id}, lines=3, wait_metric=("dropped.no_api_key", 3))
+    assert run.returncode == 0, run.stderr[-3000:]
+    [warning] = run.warnings()
+    assert "could not get the Datadog API key" in warning
+    assert f"{openbao.addr}/v1/auth/approle/login (namespace team-b) failed: HTTP" in warning
+    assert secret_id not in run.stderr and key not in run.stderr
+    assert intake.requests == []

@@ -32,7 +32,7 @@ public final class VaultClient {
         JsonNode auth = reply.path("auth");
         String token = auth.path("client_token").asText("");
         if (token.isEmpty()) {
-            throw new VaultException(what + " at " + addr + path + " returned no client token");
+            throw new VaultException(what + " at " + where(path) + " returned no client token");
         }
         return new VaultToken(new Secret(token), auth.path("lease_duration").asLong(0),
                 auth.path("renewable").asBoolean(false));
@@ -56,7 +56,7 @@ public final class VaultClient {
         JsonNode data = call("GET", path, token, null, "Vault KV v2 read").path("data").path("data");
         JsonNode value = data.get(field);
         if (value == null || value.isNull() || value.asText("").isEmpty()) {
-            throw new VaultException("Vault KV v2 secret " + mount + "/" + secretPath + " at " + addr
+            throw new VaultException("Vault KV v2 secret " + mount + "/" + secretPath + " at " + where("")
                     + " has no field '" + field + "' (fields present: " + fieldNames(data) + ")");
         }
         return new Secret(value.asText());
@@ -79,17 +79,25 @@ public final class VaultClient {
             }
             r = call.execute();
         } catch (IOException e) {
-            throw new VaultException(what + " at " + addr + path + " failed: " + describe(e), e);
+            throw new VaultException(what + " at " + where(path) + " failed: " + describe(e), e);
         }
         if (!r.ok()) {
-            throw new VaultException(what + " at " + addr + path + " failed: HTTP " + r.status()
+            throw new VaultException(what + " at " + where(path) + " failed: HTTP " + r.status()
                     + vaultErrors(r));
         }
         try {
             return JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new VaultException(what + " at " + addr + path + " returned a body that is not JSON");
+            throw new VaultException(what + " at " + where(path) + " returned a body that is not JSON");
         }
+    }
+
+    /**
+     * The address and path, and the namespace when one is set: the same path in another
+     * namespace is another secret, and "invalid role" often means the wrong namespace.
+     */
+    private String where(String path) {
+        return addr + path + (namespace == null ? "" : " (namespace " + namespace + ")");
     }
 
     private static String vaultErrors(HttpResponse r) {
