@@ -3,8 +3,8 @@ package emrs.observe.bench;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -40,7 +40,7 @@ public final class LogLoad {
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         long before = usedAfterGc(mem);
         long gcBefore = gcMillis();
-        long cpuBefore = shipperCpuNanos();
+        Map<String, Long> cpuBefore = ThreadCpu.snapshot();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long ownCpuBefore = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
@@ -50,7 +50,7 @@ public final class LogLoad {
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         long ownCpuMs = (threads.getCurrentThreadCpuTime() - ownCpuBefore) / 1_000_000;
         long gcMs = gcMillis() - gcBefore;
-        long shipperCpuMs = (shipperCpuNanos() - cpuBefore) / 1_000_000;
+        long shipperCpuMs = ThreadCpu.snapshot().get("plugin") - cpuBefore.get("plugin");
         long after = usedAfterGc(mem);
         return elapsedMs + "," + before + "," + after + "," + gcMs + "," + shipperCpuMs + "," + ownCpuMs;
     }
@@ -62,18 +62,6 @@ public final class LogLoad {
             ms += Math.max(0, gc.getCollectionTime());
         }
         return ms;
-    }
-
-    /** CPU time of the plugin's shipping threads (assembler and senders) so far (0 without the plugin). */
-    private static long shipperCpuNanos() {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
-            if (t.getThreadName().startsWith("emrs-observe-log-")) {
-                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
-            }
-        }
-        return sum;
     }
 
     private static long usedAfterGc(MemoryMXBean mem) throws InterruptedException {

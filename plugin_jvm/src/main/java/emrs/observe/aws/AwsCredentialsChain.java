@@ -160,10 +160,10 @@ public final class AwsCredentialsChain {
     }
 
     private static String stsError(String xml) {
-        Matcher code = Pattern.compile("<Code>([^<]*)</Code>").matcher(xml);
-        Matcher message = Pattern.compile("<Message>([^<]*)</Message>").matcher(xml);
-        String c = code.find() ? code.group(1).trim() : "";
-        String m = message.find() ? unescape(message.group(1).trim()) : "";
+        String code = xmlText(xml, "Code");
+        String message = xmlText(xml, "Message");
+        String c = code == null ? "" : code;
+        String m = message == null ? "" : unescape(message);
         if (c.isEmpty() && m.isEmpty()) {
             return "";
         }
@@ -176,11 +176,17 @@ public final class AwsCredentialsChain {
     }
 
     private static String xmlValue(String xml, String tag) throws IOException {
-        Matcher m = Pattern.compile("<" + tag + ">([^<]*)</" + tag + ">").matcher(xml);
-        if (!m.find()) {
+        String value = xmlText(xml, tag);
+        if (value == null) {
             throw new IOException("STS answer has no <" + tag + ">");
         }
-        return m.group(1).trim();
+        return value;
+    }
+
+    /** The trimmed text of the first {@code <tag>} element, or null when there is none. */
+    private static String xmlText(String xml, String tag) {
+        Matcher m = Pattern.compile("<" + tag + ">([^<]*)</" + tag + ">").matcher(xml);
+        return m.find() ? m.group(1).trim() : null;
     }
 
     private static String url(String s) throws IOException {

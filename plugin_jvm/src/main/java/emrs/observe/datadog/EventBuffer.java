@@ -123,7 +123,7 @@ public final class EventBuffer {
         if (last > first) {
             synchronized (producers) {
                 for (long seg = first; seg < last; seg++) {
-                    int s = (int) (seg % segments.length);
+                    int s = slot(seg);
                     if (segments[s] != null) {
                         spares[spareCount++] = segments[s];
                         segments[s] = null;
@@ -173,7 +173,12 @@ public final class EventBuffer {
     }
 
     private int segmentIndex(long pos) {
-        return (int) ((pos % capacity) >>> SEGMENT_BITS);
+        return slot(pos >>> SEGMENT_BITS);
+    }
+
+    /** The slot of {@link #segments} that segment number {@code seg} uses. */
+    private int slot(long seg) {
+        return (int) (seg % segments.length);
     }
 
     /**

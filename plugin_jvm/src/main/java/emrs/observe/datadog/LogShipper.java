@@ -164,7 +164,7 @@ public final class LogShipper implements AutoCloseable {
         while (true) {
             BatchAssembler assembler;
             while ((assembler = idle.poll(10, TimeUnit.MILLISECONDS)) == null) {
-                if (System.nanoTime() - deadlineNanos > 0) {
+                if (pastDeadline(0)) {
                     return false;
                 }
             }
@@ -173,7 +173,7 @@ public final class LogShipper implements AutoCloseable {
                 idle.add(assembler);
                 return true;
             }
-            if (System.nanoTime() - deadlineNanos > 0) {
+            if (pastDeadline(0)) {
                 counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
                 idle.add(assembler);
                 continue;
@@ -188,7 +188,7 @@ public final class LogShipper implements AutoCloseable {
             Batch batch;
             while ((batch = ready.take()) != STOP) {
                 try {
-                    if (System.nanoTime() - deadlineNanos > 0) {
+                    if (pastDeadline(0)) {
                         counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
                     } else {
                         deliver(batch);
@@ -206,6 +206,11 @@ public final class LogShipper implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether the shutdown deadline will have passed {@code fromNowNanos} from now. */
+    private boolean pastDeadline(long fromNowNanos) {
+        return System.nanoTime() + fromNowNanos - deadlineNanos > 0;
     }
 
     private void joinUntilDeadline(Thread t) {
@@ -252,7 +257,7 @@ public final class LogShipper implements AutoCloseable {
                 return;
             }
             long delayNanos = TimeUnit.MILLISECONDS.toNanos(policy.delayMs(next, result.retryAfterMs));
-            if (System.nanoTime() + delayNanos - deadlineNanos > 0) {
+            if (pastDeadline(delayNanos)) {
                 counters.failed.incrementAndGet();
                 counters.drop(DropReason.SHUTDOWN_TIMEOUT, batch.events);
                 return;
