@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from emrs_observe.datahub.sinks import Sink, SinkError, open_sink
-from emrs_observe.lineage.engine import LineageError, WriteLineage, compute_lineage
+from emrs_observe.lineage.engine import Edge, LineageError, WriteLineage, compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer, NamingError
 from emrs_observe.lineage.render import lineage_to_dict, lineage_to_dot
 from emrs_observe.pipeline.checkpoint import CheckpointError
@@ -176,13 +176,21 @@ def _print_tables(lineages: list[WriteLineage]) -> None:
         table.add_column("column")
         table.add_column("← upstream columns")
         table.add_column("transform")
+        table.add_column("functions")
         for column in lineage.columns:
-            upstream = "\n".join(str(u) for u in column.upstreams) or "(no source column)"
-            transform = column.transform.value
-            if column.functions:
-                transform += f" ({', '.join(column.functions)})"
-            table.add_row(column.column, upstream, transform)
+            upstream = [str(e.upstream) for e in column.edges] + [f"{c} (condition)" for c in column.conditional]
+            transforms = [_edge_text(e) for e in column.edges] + ["CONDITIONAL"] * len(column.conditional)
+            table.add_row(column.column, "\n".join(upstream) or "(no source column)", "\n".join(transforms),
+                          ", ".join(column.functions))
         console.print(table)
+        if lineage.guessed_operators:
+            console.print("guessed: columns of " + ", ".join(lineage.guessed_operators) + " are traced to all of "
+                          "their input columns (Spark does not say which feeds which)", highlight=False)
         if lineage.indirect:
             console.print("indirect: " + ", ".join(f"{d.column} [{d.kind.value}]" for d in lineage.indirect),
                           highlight=False)
+
+
+def _edge_text(edge: Edge) -> str:
+    flags = [f for f, on in (("masked", edge.masking), (f"confidence {edge.confidence:g}", edge.confidence < 1)) if on]
+    return edge.transform.value + (f" ({', '.join(flags)})" if flags else "")

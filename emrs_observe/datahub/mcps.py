@@ -131,7 +131,7 @@ class ProposalBuilder:
     def _fine_grained(self, lineage: WriteLineage, output_urn: str) -> list[FineGrainedLineageClass]:
         items = []
         for column in lineage.columns:
-            if not column.upstreams:
+            if column.transform is None:
                 continue
             items.append(FineGrainedLineageClass(
                 upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,

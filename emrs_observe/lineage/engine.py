@@ -7,17 +7,33 @@ attribute/expression DAG down to attributes produced by read operations. The wal
 and memoised per node, so each attribute and expression is visited once: time and memory stay
 linear in plan size even when sub-expressions are shared (a naive recursive walk is exponential
 on such DAGs, and overflows the stack on deep plans).
+
+Each output column gets one edge per upstream column, each with its own transform: in
+`amount + sum(fee)`, `amount` is a TRANSFORMATION and `fee` an AGGREGATION. What each expression
+and operator means is in `rules.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from emrs_observe.lineage.naming import DatasetNamer, DatasetRef
+from emrs_observe.lineage.rules import (
+    CASTS,
+    WRAPPERS,
+    Dependency,
+    Outputs,
+    Role,
+    expression_role,
+    operator_rule,
+)
 from emrs_observe.spline.model import ExecutionPlan, Expression, Operation, Ref
+
+__all__ = ["ColumnLineage", "Dependency", "Edge", "IndirectDependency", "LineageError", "SourceColumn",
+           "Transform", "WriteLineage", "compute_lineage", "iter_refs", "reachable_operations"]
 
 
 class Transform(str, Enum):
@@ -26,44 +42,13 @@ class Transform(str, Enum):
     AGGREGATION = "AGGREGATION"
 
 
-class Dependency(str, Enum):
-    """Why a column is an indirect dependency of a write."""
-
-    FILTER = "FILTER"
-    JOIN = "JOIN"
-    GROUP_BY = "GROUP_BY"
-    WINDOW = "WINDOW"
-    SORT = "SORT"
-
-
-_RANK = {Transform.IDENTITY: 0, Transform.TRANSFORMATION: 1, Transform.AGGREGATION: 2}
-
-# Expressions that hand their single child through unchanged.
-_TRANSPARENT = frozenset({"Alias", "AttributeReference", "KnownFloatingPointNormalized", "KnownNotNull",
-                          "PromotePrecision", "OuterReference"})
-_AGGREGATES = frozenset({
-    "AggregateExpression", "Sum", "Count", "Average", "Avg", "Max", "Min", "First", "Last", "CollectList",
-    "CollectSet", "StddevSamp", "StddevPop", "VarianceSamp", "VariancePop", "ApproximatePercentile",
-    "HyperLogLogPlusPlus", "CountDistinct", "BitAndAgg", "BitOrAgg", "BitXorAgg", "BoolAnd", "BoolOr",
-    "MaxBy", "MinBy", "Percentile", "Median", "Mode", "Corr", "CovSample", "CovPopulation", "Kurtosis",
-    "Skewness", "AnyValue", "CountIf", "Product", "RegrCount", "PivotFirst",
-})
-_AGGREGATE_NAMES = frozenset(n.lower() for n in _AGGREGATES) | {"avg", "count", "sum", "max", "min", "first",
-                                                                "last", "collect_list", "collect_set"}
-# Window specs say which rows a window function sees, not which values it computes: indirect.
-_WINDOW_SPEC = frozenset({"WindowSpecDefinition", "SpecifiedWindowFrame", "UnspecifiedFrame"})
-
-# Wrappers around the function that names a computation.
-_WRAPPERS = frozenset({"AggregateExpression", "WindowExpression"})
-
-# Operation parameters that make indirect dependencies, by operation name.
-_INDIRECT_PARAMS: dict[str, tuple[tuple[str, Dependency], ...]] = {
-    "Filter": (("condition", Dependency.FILTER),),
-    "Join": (("condition", Dependency.JOIN),),
-    "Aggregate": (("groupingExpressions", Dependency.GROUP_BY),),
-    "Window": (("partitionSpec", Dependency.WINDOW), ("orderSpec", Dependency.WINDOW)),
-    "Sort": (("order", Dependency.SORT),),
-}
+_TRANSFORMS = (Transform.IDENTITY, Transform.TRANSFORMATION, Transform.AGGREGATION)
+# An edge's state along the walk, packed in an int so that the per-node maps stay small:
+# the transform's rank (0..2), whether a hash masks the value, whether the edge is a guess.
+_RANK = 3
+_MASKED = 4
+_GUESSED = 8
+GUESS_CONFIDENCE = 0.5  # what OpenLineage reports for columns it cannot trace through an operator
 
 
 class LineageError(ValueError):
@@ -79,16 +64,50 @@ class SourceColumn:
         return f"{self.dataset}.{self.column}"
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Edge:
+    """One upstream column of an output column, and what happened to it on the way."""
+
+    upstream: SourceColumn
+    transform: Transform
+    masking: bool = False
+    confidence: float = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnLineage:
     column: str
-    upstreams: tuple[SourceColumn, ...]
-    transform: Transform
+    edges: tuple[Edge, ...]
+    # Columns that decide which value this column takes, not the value itself (CASE WHEN, IF,
+    # a correlated subquery's keys): DataHub's and OpenLineage's INDIRECT/CONDITIONAL.
+    conditional: tuple[SourceColumn, ...] = ()
     functions: tuple[str, ...] = ()
+    data_type: str | None = None
+
+    @property
+    def upstreams(self) -> tuple[SourceColumn, ...]:
+        return tuple(edge.upstream for edge in self.edges)
+
+    @property
+    def transform(self) -> Transform | None:
+        """The strongest transform over the edges; None when the column has no upstream at all."""
+        if not self.edges:
+            return None
+        return max((edge.transform for edge in self.edges), key=_TRANSFORMS.index)
+
+    @property
+    def confidence(self) -> float:
+        return min((edge.confidence for edge in self.edges), default=1.0)
+
+    @property
+    def masking(self) -> bool:
+        return any(edge.masking for edge in self.edges)
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class IndirectDependency:
+    """A column that shapes the written rows as a whole (once per write, not per output column)."""
+
     column: SourceColumn
     kind: Dependency
 
@@ -102,26 +121,54 @@ class WriteLineage:
     inputs: tuple[DatasetRef, ...]
     columns: tuple[ColumnLineage, ...]
     indirect: tuple[IndirectDependency, ...]
+    # Operators whose columns were guessed from their children (MapInPandas…): said, not hidden.
+    guessed_operators: tuple[str, ...] = ()
 
     def edge_count(self) -> int:
-        return sum(len(c.upstreams) for c in self.columns)
+        return sum(len(c.edges) for c in self.columns)
+
+
+# Per node: its direct upstream columns with their packed edge state, and its conditional columns.
+_Direct = Mapping[SourceColumn, int]
 
 
 @dataclass(frozen=True, slots=True)
 class _Trace:
-    sources: frozenset[SourceColumn]
-    transform: Transform
+    direct: _Direct
+    conditional: frozenset[SourceColumn]
 
 
-_EMPTY = _Trace(frozenset(), Transform.IDENTITY)
+_EMPTY_DIRECT: dict[SourceColumn, int] = {}
+_EMPTY = _Trace(_EMPTY_DIRECT, frozenset())
 
 
-def _is_aggregate(expr: Expression) -> bool:
-    return expr.class_name in _AGGREGATES or (expr.name.lower() in _AGGREGATE_NAMES and not expr.is_literal)
+def _join(a: int, b: int) -> int:
+    """The same upstream reached along two paths: the stronger transform, masked if either is, a
+    guess only if both are."""
+    return max(a & _RANK, b & _RANK) | ((a | b) & _MASKED) | (a & b & _GUESSED)
 
 
-def _is_transparent(expr: Expression) -> bool:
-    return (expr.class_name in _TRANSPARENT or expr.name == "alias") and len(expr.child_refs) == 1
+def _merge(maps: list[_Direct]) -> _Direct:
+    if not maps:
+        return _EMPTY_DIRECT
+    if len(maps) == 1:
+        return maps[0]  # shared, not copied: keeps memory linear on long chains
+    out = dict(maps[0])
+    for other in maps[1:]:
+        for key, value in other.items():
+            known = out.get(key)
+            out[key] = value if known is None else _join(known, value)
+    return out
+
+
+def _apply(direct: _Direct, effect: int) -> _Direct:
+    """What one expression does to every path through it: at least its rank, plus its flags."""
+    if not effect:
+        return direct
+    flags = effect & (_MASKED | _GUESSED)
+    floor = effect & _RANK
+    changed = {key: max(value & _RANK, floor) | (value & ~_RANK) | flags for key, value in direct.items()}
+    return direct if changed == direct else changed
 
 
 def iter_refs(value: Any) -> Iterator[Ref]:
@@ -139,10 +186,11 @@ def iter_refs(value: Any) -> Iterator[Ref]:
 
 class _Tracer:
     def __init__(self, plan: ExecutionPlan, origins: dict[str, frozenset[SourceColumn]],
-                 extra_children: dict[str, tuple[Ref, ...]]) -> None:
+                 extra_children: dict[str, tuple[Ref, ...]], guessed: set[str]) -> None:
         self.plan = plan
         self.origins = origins
         self.extra_children = extra_children
+        self.guessed = guessed
         self.memo: dict[Ref, _Trace] = {}
 
     def children(self, node: Ref) -> tuple[Ref, ...]:
@@ -152,7 +200,7 @@ class _Tracer:
             attr = self.plan.attributes[node.id]
             return attr.child_refs or self.extra_children.get(node.id, ())
         expr = self.plan.expressions[node.id]
-        if expr.class_name in _WINDOW_SPEC:
+        if expr.is_literal or expression_role(expr.class_name) is Role.NO_DATA:
             return ()
         return expr.child_refs
 
@@ -178,33 +226,70 @@ class _Tracer:
         return memo[root]
 
     def _combine(self, node: Ref) -> _Trace:
-        if node.kind == "attr" and node.id in self.origins:
-            return _Trace(self.origins[node.id], Transform.IDENTITY)
-        kids = [self.memo[c] for c in self.children(node)]
+        children = self.children(node)
         if node.kind == "attr":
-            expr = None
-            passthrough = True
+            origin = self.origins.get(node.id)
+            if origin is not None:
+                return _Trace(dict.fromkeys(origin, 0), frozenset())
+            effect = (1 | _GUESSED) if node.id in self.guessed else 0
+            return self._through(children, (), effect)
+        expr = self.plan.expressions[node.id]
+        if not children:
+            return _EMPTY  # a literal, a window frame, a function of no column (row_number, rand)
+        role = expression_role(expr.class_name)
+        if role is Role.PASS or (expr.synthetic and expr.name == "union") or self._is_noop_cast(expr):
+            return self._through(children, (), 0)
+        if role is Role.AGGREGATE:
+            return self._through(children, (), 2)
+        if role is Role.MASK:
+            return self._through(children, (), 1 | _MASKED)
+        if role is Role.SUBQUERY:
+            return self._through((), children, 1)
+        if role is Role.IF:
+            return self._through(children[1:], children[:1], 1)
+        if role is Role.PIVOT:
+            return self._through(children[1:], children[:1], 2)
+        if role is Role.CASE_WHEN:
+            pairs = len(children) // 2
+            conditions = children[0:2 * pairs:2]
+            values = children[1:2 * pairs:2] + children[2 * pairs:]
+            return self._through(values, conditions, 1)
+        return self._through(children, (), 1)
+
+    def _through(self, values: Iterable[Ref], conditions: Iterable[Ref], effect: int) -> _Trace:
+        memo = self.memo
+        value_traces = [memo[c] for c in values]
+        condition_traces = [memo[c] for c in conditions]
+        direct = _apply(_merge([t.direct for t in value_traces]), effect)
+        conditional_parts = [t.conditional for t in value_traces if t.conditional]
+        for trace in condition_traces:
+            conditional_parts.append(frozenset(trace.direct))
+            if trace.conditional:
+                conditional_parts.append(trace.conditional)
+        if not conditional_parts:
+            conditional: frozenset[SourceColumn] = frozenset()
+        elif len(conditional_parts) == 1:
+            conditional = conditional_parts[0]
         else:
-            expr = self.plan.expressions[node.id]
-            if expr.is_literal and expr.value is None:
-                return _EMPTY  # a NULL (e.g. a ROLLUP subtotal row in Expand) carries no data at all
-            if expr.is_literal or expr.class_name in _WINDOW_SPEC:
-                return _Trace(frozenset(), Transform.TRANSFORMATION)
-            # A synthetic union function merges the same column from each branch: no computation.
-            passthrough = _is_transparent(expr) or (expr.synthetic and expr.name == "union")
-        if not kids:
-            return _EMPTY if passthrough else _Trace(frozenset(), Transform.TRANSFORMATION)
-        if len(kids) == 1:
-            sources = kids[0].sources  # shared, not copied: keeps memory linear on long chains
-        else:
-            sources = frozenset().union(*(k.sources for k in kids))
-        rank = max(_RANK[k.transform] for k in kids)
-        if expr is not None and _is_aggregate(expr):
-            rank = _RANK[Transform.AGGREGATION]
-        elif not passthrough:
-            rank = max(rank, _RANK[Transform.TRANSFORMATION])
-        transform = next(t for t, r in _RANK.items() if r == rank)
-        return _Trace(sources, transform)
+            conditional = frozenset().union(*conditional_parts)
+        return _Trace(direct, conditional)
+
+    def _is_noop_cast(self, expr: Expression) -> bool:
+        if expr.class_name not in CASTS or len(expr.child_refs) != 1 or expr.data_type is None:
+            return False
+        child = expr.child_refs[0]
+        child_type = (self.plan.attributes[child.id].data_type if child.kind == "attr"
+                      else self.plan.expressions[child.id].data_type)
+        return child_type == expr.data_type
+
+    def every_source(self, ref: Ref) -> frozenset[SourceColumn]:
+        """For indirect use every referenced column counts, also inside window specs and sort orders."""
+        if ref.kind == "expr":
+            expr = self.plan.expressions[ref.id]
+            if not expr.is_literal and expression_role(expr.class_name) is Role.NO_DATA:
+                return frozenset().union(*(self.every_source(c) for c in expr.child_refs))
+        trace = self.trace(ref)
+        return frozenset(trace.direct) | trace.conditional
 
     def functions(self, root: Ref) -> tuple[str, ...]:
         """Names of the outermost computations behind a column (for display)."""
@@ -218,15 +303,23 @@ class _Tracer:
             seen.add(node)
             if node.kind == "expr":
                 expr = self.plan.expressions[node.id]
-                if expr.class_name in _WRAPPERS and expr.child_refs:
+                if expr.class_name in WRAPPERS and expr.child_refs:
                     stack.append(expr.child_refs[0])  # name the function inside, e.g. `sum`, `rank`
                     continue
-                if not (_is_transparent(expr) or expr.synthetic or expr.is_literal):
-                    names.append(expr.params.get("name") or expr.name if expr.class_name.endswith("UDF")
-                                 else expr.name)
+                transparent = (expression_role(expr.class_name) is Role.PASS or self._is_noop_cast(expr)
+                               or expr.synthetic)
+                if not (transparent or expr.is_literal):
+                    names.append(_display_name(expr))
                     continue
             stack.extend(self.children(node))
         return tuple(sorted(set(names)))
+
+
+def _display_name(expr: Expression) -> str:
+    if expr.class_name.endswith("UDF"):
+        udf = expr.params.get("name")
+        return f"{expr.name}:{udf}" if isinstance(udf, str) and udf else expr.name
+    return expr.name
 
 
 def reachable_operations(plan: ExecutionPlan) -> list[Operation]:
@@ -250,7 +343,6 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
     operations = reachable_operations(plan)
     origins: dict[str, frozenset[SourceColumn]] = {}
     inputs: set[DatasetRef] = set()
-    extra_children: dict[str, tuple[Ref, ...]] = {}
     for op in operations:
         if op.kind == "read":
             datasets = namer.for_operation(op.params, op.input_sources)
@@ -258,11 +350,9 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
             for attr_id in op.output:
                 name = plan.attributes[attr_id].name
                 origins[attr_id] = frozenset(SourceColumn(d, name) for d in datasets)
-        elif op.name == "Expand":
-            _expand_children(op, plan, extra_children)
-    _cte_children(operations, plan, extra_children)
+    extra_children, guessed, guessed_ops = _made_up_attributes(plan, operations, origins)
 
-    tracer = _Tracer(plan, origins, extra_children)
+    tracer = _Tracer(plan, origins, extra_children, guessed)
     write = plan.write
     if not write.child_ids:
         raise LineageError(f"plan {plan.id}: the write operation {write.id} has no input operation")
@@ -271,18 +361,20 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
     for attr_id in written.output:
         ref = Ref("attr", attr_id)
         trace = tracer.trace(ref)
+        attribute = plan.attributes[attr_id]
         columns.append(ColumnLineage(
-            column=plan.attributes[attr_id].name,
-            upstreams=tuple(sorted(trace.sources)),
-            transform=trace.transform,
+            column=attribute.name,
+            edges=tuple(sorted(_edge(source, state) for source, state in trace.direct.items())),
+            conditional=tuple(sorted(trace.conditional)),
             functions=tracer.functions(ref),
+            data_type=attribute.data_type,
         ))
 
     indirect: set[IndirectDependency] = set()
     for op in operations:
-        for key, kind in _indirect_params(op):
+        for key, kind in operator_rule(op.name).indirect:
             for ref in iter_refs(op.params.get(key)):
-                indirect.update(IndirectDependency(col, kind) for col in _all_sources(tracer, ref))
+                indirect.update(IndirectDependency(col, kind) for col in tracer.every_source(ref))
 
     outputs = namer.for_operation(write.params, [write.output_source or ""])
     return WriteLineage(
@@ -293,50 +385,66 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
         inputs=tuple(sorted(inputs)),
         columns=tuple(columns),
         indirect=tuple(sorted(indirect)),
+        guessed_operators=tuple(sorted(guessed_ops)),
     )
 
 
-def _indirect_params(op: Operation) -> Iterable[tuple[str, Dependency]]:
-    if op.name in _INDIRECT_PARAMS:
-        return _INDIRECT_PARAMS[op.name]
-    if op.name.endswith("Join"):  # SortMergeJoin-like names from physical-plan based agents
-        return _INDIRECT_PARAMS["Join"]
-    return ()
+def _edge(source: SourceColumn, state: int) -> Edge:
+    return Edge(source, _TRANSFORMS[state & _RANK], bool(state & _MASKED),
+                GUESS_CONFIDENCE if state & _GUESSED else 1.0)
 
 
-def _all_sources(tracer: _Tracer, ref: Ref) -> frozenset[SourceColumn]:
-    """For indirect use every referenced column counts, including window partitioning inside it."""
-    if ref.kind == "expr" and tracer.plan.expressions[ref.id].class_name in _WINDOW_SPEC:
-        expr = tracer.plan.expressions[ref.id]
-        return frozenset().union(*(tracer.trace(c).sources for c in expr.child_refs))
-    return tracer.trace(ref).sources
-
-
-def _cte_children(operations: list[Operation], plan: ExecutionPlan, extra: dict[str, tuple[Ref, ...]]) -> None:
-    """A CTE reference (Spark 3.4+ WithCTE) outputs fresh attributes: position i is column i of its definition."""
-    definitions = {str(op.params.get("id")): op for op in operations if op.name == "CTERelationDef"}
+def _made_up_attributes(
+    plan: ExecutionPlan, operations: list[Operation], origins: dict[str, frozenset[SourceColumn]]
+) -> tuple[dict[str, tuple[Ref, ...]], set[str], set[str]]:
+    """Attributes an operator makes without an expression (Expand, CTE references, MapInPandas…):
+    where they come from, which of them are guesses, and the operators guessed at."""
+    extra: dict[str, tuple[Ref, ...]] = {}
+    guessed: set[str] = set()
+    guessed_ops: set[str] = set()
+    cte_definitions = {str(op.params.get("id")): op for op in operations if op.name == "CTERelationDef"}
     for op in operations:
-        if op.name != "CTERelationRef":
+        outputs = operator_rule(op.name).outputs
+        if op.kind != "other" or (not op.child_ids and outputs is Outputs.CHILDREN):
+            continue  # reads are origins; a leaf that reads nothing (LocalRelation, Range) has no upstream
+        inherited = {attr for child in op.child_ids for attr in plan.operations[child].output}
+        made = [(position, attr) for position, attr in enumerate(op.output)
+                if attr not in inherited and attr not in origins and not plan.attributes[attr].child_refs]
+        if not made:
             continue
-        definition = definitions.get(str(op.params.get("cteId")))
-        if definition is None or not definition.child_ids:
-            continue
-        source = plan.operations[definition.child_ids[0]].output
-        for attr_id, source_id in zip(op.output, source, strict=False):
-            if not plan.attributes[attr_id].child_refs:
-                extra[attr_id] = (Ref("attr", source_id),)
+        if outputs is Outputs.EXPAND:
+            _expand_children(op, made, extra)
+        elif outputs is Outputs.CTE_REF:
+            _cte_children(op, made, plan, cte_definitions, extra)
+        else:
+            children = tuple(Ref("attr", attr) for child in op.child_ids for attr in plan.operations[child].output)
+            for _, attr in made:
+                extra[attr] = children
+                guessed.add(attr)
+            guessed_ops.add(op.name)
+    return extra, guessed, guessed_ops
 
 
-def _expand_children(op: Operation, plan: ExecutionPlan, extra: dict[str, tuple[Ref, ...]]) -> None:
+def _expand_children(op: Operation, made: list[tuple[int, str]], extra: dict[str, tuple[Ref, ...]]) -> None:
     """Expand (ROLLUP/CUBE/GROUPING SETS) outputs column i from position i of every projection."""
     projections = op.params.get("projections")
     if not isinstance(projections, list):
         return
-    for position, attr_id in enumerate(op.output):
-        if plan.attributes[attr_id].child_refs:
-            continue
+    for position, attr_id in made:
         refs = tuple(row[position] for row in projections
-                     if isinstance(row, list) and position < len(row) and isinstance(row[position], Ref))
+                     if isinstance(row, list) and position < len(row) and isinstance(row[position], Ref)
+                     and row[position] != Ref("attr", attr_id))
         if refs:
             extra[attr_id] = refs
 
+
+def _cte_children(op: Operation, made: list[tuple[int, str]], plan: ExecutionPlan,
+                  definitions: dict[str, Operation], extra: dict[str, tuple[Ref, ...]]) -> None:
+    """A CTE reference (Spark 3.4+ WithCTE) outputs fresh attributes: position i is column i of its definition."""
+    definition = definitions.get(str(op.params.get("cteId")))
+    if definition is None or not definition.child_ids:
+        return
+    source = plan.operations[definition.child_ids[0]].output
+    for position, attr_id in made:
+        if position < len(source):
+            extra[attr_id] = (Ref("attr", source[position]),)

@@ -15,11 +15,17 @@ def lineage_to_dict(lineage: WriteLineage) -> dict[str, Any]:
         "append": lineage.append,
         "inputs": [str(d) for d in lineage.inputs],
         "columns": [
-            {"column": c.column, "transform": c.transform.value, "upstreams": [str(u) for u in c.upstreams],
+            {"column": c.column, "dataType": c.data_type,
+             "transform": c.transform.value if c.transform else None,
+             "upstreams": [str(u) for u in c.upstreams],
+             "edges": [{"upstream": str(e.upstream), "transform": e.transform.value, "masking": e.masking,
+                        "confidence": e.confidence} for e in c.edges],
+             "conditional": [str(u) for u in c.conditional],
              "functions": list(c.functions)}
             for c in lineage.columns
         ],
         "indirect": [{"column": str(d.column), "kind": d.kind.value} for d in lineage.indirect],
+        "guessedOperators": list(lineage.guessed_operators),
     }
 
 
@@ -35,9 +41,13 @@ def lineage_to_dot(lineages: list[WriteLineage]) -> str:
         out = str(lineage.output)
         for col in lineage.columns:
             columns.setdefault(out, set()).add(col.column)
-            for up in col.upstreams:
+            for edge in col.edges:
+                up = edge.upstream
                 columns.setdefault(str(up.dataset), set()).add(up.column)
-                edges.append((f"{up.dataset}.{up.column}", f"{out}.{col.column}", col.transform.value, "solid"))
+                edges.append((f"{up.dataset}.{up.column}", f"{out}.{col.column}", edge.transform.value, "solid"))
+            for up in col.conditional:
+                columns.setdefault(str(up.dataset), set()).add(up.column)
+                edges.append((f"{up.dataset}.{up.column}", f"{out}.{col.column}", "CONDITIONAL", "dashed"))
         for dep in lineage.indirect:
             columns.setdefault(str(dep.column.dataset), set()).add(dep.column.column)
             edges.append((f"{dep.column.dataset}.{dep.column.column}", out, dep.kind.value, "dashed"))

@@ -30,7 +30,12 @@ class Attribute:
 
 @dataclass(frozen=True, slots=True)
 class Expression:
-    """A functional expression or a literal (`is_literal`); `class_name` is Spark's simple class name."""
+    """A functional expression or a literal (`is_literal`).
+
+    `class_name` is Spark's class name without its package: Spline writes some qualified by their
+    sub-package (`aggregate.Sum`), which is kept whole in `qualified_class_name`. `name` is what
+    Spline calls the expression: a function's pretty name (`sum`), but an Alias's alias text.
+    """
 
     id: str
     name: str
@@ -40,6 +45,8 @@ class Expression:
     is_literal: bool = False
     value: Any = None
     synthetic: bool = False
+    data_type: str | None = None
+    qualified_class_name: str = ""
 
 
 OperationKind = Literal["read", "write", "other"]

@@ -118,16 +118,48 @@ class _Refs:
 
 
 def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
-    names: dict[str, str] = {}
+    """Spline's data type ids → Spark's type names (`bigint`, `array<struct<sku:string>>`).
+
+    Nullability is left out: Spline gives `bigint` and `bigint not null` different ids, but a value
+    of one is a value of the other, which is what comparing a cast with its input needs.
+    """
+    raw: dict[str, dict[str, Any]] = {}
     for item in extra_info.get("dataTypes") or []:
         if isinstance(item, dict) and "id" in item:
-            name = item.get("name")
-            if not name and item.get("_typeHint") == "dt.Array":
-                name = "array"
-            elif not name and item.get("_typeHint") == "dt.Struct":
-                name = "struct"
-            names[str(item["id"])] = str(name or "unknown")
+            raw[str(item["id"])] = item
+    names: dict[str, str] = {}
+
+    def name_of(ident: Any, depth: int = 0) -> str:
+        ident = str(ident)
+        if ident in names:
+            return names[ident]
+        item = raw.get(ident)
+        if item is None or depth > 32:  # unknown or absurdly nested: a name that equals nothing else
+            return f"unknown:{ident}"
+        hint = item.get("_typeHint")
+        if hint == "dt.Array":
+            name = f"array<{name_of(item.get('elementDataTypeId'), depth + 1)}>"
+        elif hint == "dt.Struct":
+            raw_fields = item.get("fields")
+            fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
+            name = "struct<" + ",".join(
+                f"{f.get('name')}:{name_of(f.get('dataTypeId'), depth + 1)}" for f in fields if isinstance(f, dict)
+            ) + ">"
+        elif hint == "dt.Map":
+            name = (f"map<{name_of(item.get('keyDataTypeId'), depth + 1)},"
+                    f"{name_of(item.get('valueDataTypeId'), depth + 1)}>")
+        else:
+            name = str(item.get("name") or f"unknown:{ident}")
+        names[ident] = name
+        return name
+
+    for ident in raw:
+        name_of(ident)
     return names
+
+
+def _type_name(type_names: dict[str, str], data_type: Any) -> str | None:
+    return type_names.get(data_type, data_type) if isinstance(data_type, str) else None
 
 
 def _drain(items: list[Any], consume: bool) -> Any:
@@ -170,7 +202,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
                 id=ident,
                 name=str(raw.get("name") or ident),
                 child_refs=refs.refs(raw.get("childRefs")),
-                data_type=type_names.get(data_type, data_type) if isinstance(data_type, str) else None,
+                data_type=_type_name(type_names, data_type),
                 synthetic=bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
             )
         except PlanError as exc:
@@ -181,17 +213,20 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
         ident = raw["id"]
         try:
             extra = raw.get("extra") or _NO_PARAMS
-            class_name = extra.get("simpleClassName")
+            qualified = str(extra.get("simpleClassName") or raw.get("name") or ("Literal" if literal else ""))
+            class_name = qualified.rsplit(".", 1)[-1]
             params = raw.get("params")
             expressions[ident] = Expression(
                 id=ident,
                 name=str(raw.get("name") or class_name or "literal"),
-                class_name=str(class_name or raw.get("name") or ("Literal" if literal else "")),
+                class_name=class_name,
                 child_refs=refs.refs(raw.get("childRefs")),
                 params=refs.params(params) if params else _NO_PARAMS,
                 is_literal=literal,
                 value=raw.get("value"),
                 synthetic="synthetic" in extra and str(extra["synthetic"]).lower() == "true",
+                data_type=_type_name(type_names, raw.get("dataType")),
+                qualified_class_name=qualified,
             )
         except PlanError as exc:
             raise PlanError(f"plan {plan_id}: expression {ident} {exc}") from None

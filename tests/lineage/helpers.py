@@ -11,6 +11,7 @@ def summarise(lineage: WriteLineage) -> dict[str, Any]:
         "output": str(lineage.output),
         "append": lineage.append,
         "inputs": [str(d) for d in lineage.inputs],
-        "columns": {c.column: ([str(u) for u in c.upstreams], c.transform.value) for c in lineage.columns},
+        "columns": {c.column: ([str(u) for u in c.upstreams], c.transform.value if c.transform else None)
+                    for c in lineage.columns},
         "indirect": [(str(d.column), d.kind.value) for d in lineage.indirect],
     }

@@ -297,9 +297,13 @@ def test_show_prints_table_dot_and_json(examples: Path) -> None:
             '[label="AGGREGATION", style=solid];') in stdout
     code, stdout, _ = run("show", str(path), "--format", "json")
     (shown,) = json.loads(stdout)
-    assert shown["columns"][1] == {"column": "revenue_eur", "transform": "AGGREGATION", "functions": ["sum"],
-                                   "upstreams": ["glue:sales.fx_rates.rate",
-                                                 "s3:acme-lake/curated/enriched_orders.amount"]}
+    revenue = shown["columns"][1]
+    assert (revenue["column"], revenue["transform"], revenue["functions"]) == ("revenue_eur", "AGGREGATION", ["sum"])
+    assert revenue["edges"] == [
+        {"upstream": "glue:sales.fx_rates.rate", "transform": "AGGREGATION", "masking": False, "confidence": 1.0},
+        {"upstream": "s3:acme-lake/curated/enriched_orders.amount", "transform": "AGGREGATION", "masking": False,
+         "confidence": 1.0},
+    ]
 
 
 def test_show_names_a_bad_file(tmp_path: Path) -> None:

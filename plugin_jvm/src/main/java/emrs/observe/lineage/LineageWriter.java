@@ -28,6 +28,11 @@ public final class LineageWriter {
     private final int maxAttempts;
     private final long backoffMs;
 
+    // After a failed object, the next ones get one attempt until this long has passed: a bucket that
+    // is down must not hold Spline's listener for every retry of every execution.
+    private static final long FAIL_FAST_MS = 60_000;
+    private volatile long lastFailureMs;
+
     public final AtomicLong written = new AtomicLong();
     public final AtomicLong retried = new AtomicLong();
     public final AtomicLong failed = new AtomicLong();
@@ -98,22 +103,26 @@ public final class LineageWriter {
                 : location.getAuthority()) + (key.startsWith("/") ? key : "/" + key));
         byte[] bytes = doc.toJson(job);
         IOException last = null;
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        boolean failingLately = lastFailureMs != 0 && System.currentTimeMillis() - lastFailureMs < FAIL_FAST_MS;
+        int attempts = failingLately ? 1 : maxAttempts;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 put(target, bytes);
                 written.incrementAndGet();
+                lastFailureMs = 0;
                 return target.toString();
             } catch (IOException e) {
                 last = e;
-                if (attempt < maxAttempts) {
+                if (attempt < attempts) {
                     retried.incrementAndGet();
                     sleep(backoffMs * (1L << (attempt - 1)));
                 }
             }
         }
         failed.incrementAndGet();
+        lastFailureMs = System.currentTimeMillis();
         // Once per JVM: an unreachable bucket fails every execution of the job the same way.
-        Warnings.once("lineage-write-failed", "lineage object " + target + " not written after " + maxAttempts
+        Warnings.once("lineage-write-failed", "lineage object " + target + " not written after " + attempts
                 + " attempts: " + (last == null ? "" : last.getClass().getSimpleName() + ": " + last.getMessage())
                 + ". The Spark job continues; the lineage of this execution is missing"
                 + " (further failures are only counted)");

@@ -5,8 +5,14 @@ import emrs.observe.runtime.Warnings;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.configuration.Configuration;
 import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import scala.Option;
 import za.co.absa.spline.harvester.dispatcher.LineageDispatcher;
 import za.co.absa.spline.harvester.dispatcher.ProducerApiVersion$;
@@ -30,8 +36,18 @@ public final class S3LineageDispatcher implements LineageDispatcher {
     // Spline sends a plan and then its event from the same listener call; a plan whose event never
     // comes (the agent failed in between) must not be held forever.
     private static final int MAX_PENDING = 64;
+    // Objects waiting for S3; past this, an execution's lineage is dropped (counted) rather than
+    // holding Spark's listener bus, which the job's own UI and listeners share.
+    private static final int MAX_QUEUED = 256;
+    private static final long DRAIN_SECONDS = 30;
 
     private final LineageWriter writer;
+    private final ThreadPoolExecutor uploads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
+                Thread t = new Thread(r, "emrs-observe-lineage");
+                t.setDaemon(true);
+                return t;
+            });
     private final ModelMapper<?, ?> mapper = ModelMapper$.MODULE$.forApiVersion(ProducerApiVersion$.MODULE$.V1_2());
     private final Map<String, ExecutionPlan> pending = new LinkedHashMap<>();
 
@@ -41,7 +57,30 @@ public final class S3LineageDispatcher implements LineageDispatcher {
             throw new IllegalArgumentException("spark.spline.lineageDispatcher.emrs.location is not set "
                     + "(expected s3://bucket/prefix/)");
         }
-        this.writer = LineageWriter.fromSpark(SparkContext.getOrCreate(), location);
+        SparkContext sc = SparkContext.getOrCreate();
+        this.writer = LineageWriter.fromSpark(sc, location);
+        // Spark stops its listener bus only after every listener has seen the application end:
+        // the objects still queued are written then, within a bound.
+        sc.addSparkListener(new SparkListener() {
+            @Override
+            public void onApplicationEnd(SparkListenerApplicationEnd end) {
+                drain();
+            }
+        });
+    }
+
+    void drain() {
+        uploads.shutdown();
+        try {
+            if (!uploads.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+                int lost = uploads.shutdownNow().size();
+                writer.failed.addAndGet(lost);
+                Warnings.warn(lost + " lineage objects not written: S3 did not take them within "
+                        + DRAIN_SECONDS + " s of the application's end");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -81,13 +120,24 @@ public final class S3LineageDispatcher implements LineageDispatcher {
                     + " without its plan; lineage not written (further occurrences are only counted)");
             return;
         }
+        String planJson;
+        String eventJson;
         try {
-            writer.write(toJson(mapper.toDTO(plan)), toJson(mapper.toDTO(event)));
+            planJson = toJson(mapper.toDTO(plan));
+            eventJson = toJson(mapper.toDTO(event));
         } catch (Exception | LinkageError e) {
             // Lineage is observability: it never fails the job.
             writer.failed.incrementAndGet();
             Warnings.once("spline-serialise", "lineage of plan " + planId + " not written: " + e
                     + " (further occurrences are only counted)");
+            return;
+        }
+        try {
+            uploads.execute(() -> writer.write(planJson, eventJson));
+        } catch (RejectedExecutionException e) {
+            writer.failed.incrementAndGet();
+            Warnings.once("lineage-queue-full", "lineage of plan " + planId + " dropped: " + MAX_QUEUED
+                    + " objects already wait for S3 (further drops are only counted)");
         }
     }
 
