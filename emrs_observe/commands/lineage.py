@@ -151,9 +151,19 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
     try:
         result = read_lineage(path, read_bytes(path))
         namer = DatasetNamer(path_specs, catalog_platform)
-        lineages = [compute_lineage(r.plan, namer) for r in result.records]
-    except (LineageReadError, StorageError, LineageError, NamingError) as exc:
+    except (LineageReadError, StorageError, NamingError) as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_REJECTED)
+    errors = list(result.errors)
+    lineages = []
+    for record in result.records:  # one plan that cannot be traced does not hide the others
+        try:
+            lineages.append(compute_lineage(record.plan, namer))
+        except LineageError as exc:
+            errors.append(str(exc))
+    for error in errors:
+        click.echo(f"error: {path}: {error}", err=True)
+    if errors and not lineages:
         sys.exit(EXIT_REJECTED)
     if not lineages:
         click.echo(f"{path}: holds execution events only, no plan to show lineage for", err=True)
@@ -164,6 +174,8 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
         click.echo(json.dumps([lineage_to_dict(lin) for lin in lineages], indent=2))
     else:
         _print_tables(lineages)
+    if errors:
+        sys.exit(EXIT_REJECTED)
 
 
 def _print_tables(lineages: list[WriteLineage]) -> None:

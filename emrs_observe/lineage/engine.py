@@ -15,12 +15,12 @@ and operator means is in `rules.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from emrs_observe.lineage.naming import DatasetNamer, DatasetRef
+from emrs_observe.lineage.naming import DatasetNamer, DatasetRef, NamingError
 from emrs_observe.lineage.rules import (
     CASTS,
     WRAPPERS,
@@ -345,7 +345,7 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
     inputs: set[DatasetRef] = set()
     for op in operations:
         if op.kind == "read":
-            datasets = namer.for_operation(op.params, op.input_sources)
+            datasets = _datasets(plan, op, namer, op.input_sources)
             inputs.update(datasets)
             for attr_id in op.output:
                 name = plan.attributes[attr_id].name
@@ -376,7 +376,7 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
             for ref in iter_refs(op.params.get(key)):
                 indirect.update(IndirectDependency(col, kind) for col in tracer.every_source(ref))
 
-    outputs = namer.for_operation(write.params, [write.output_source or ""])
+    outputs = _datasets(plan, write, namer, [write.output_source or ""])
     return WriteLineage(
         plan_id=plan.id,
         output=outputs[0],
@@ -387,6 +387,16 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
         indirect=tuple(sorted(indirect)),
         guessed_operators=tuple(sorted(guessed_ops)),
     )
+
+
+def _datasets(plan: ExecutionPlan, op: Operation, namer: DatasetNamer, sources: Sequence[str]) -> list[DatasetRef]:
+    try:
+        return namer.for_operation(op.params, sources)
+    except NamingError as exc:
+        raise LineageError(f"plan {plan.id}: {op.kind} operation {op.id} ({op.name}): {exc}") from None
+    except ValueError as exc:  # urllib's own errors, e.g. "Invalid IPv6 URL" for s3://[bucket
+        raise LineageError(f"plan {plan.id}: {op.kind} operation {op.id} ({op.name}) names "
+                           f"{', '.join(map(repr, sources))}, which is not a valid location: {exc}") from None
 
 
 def _edge(source: SourceColumn, state: int) -> Edge:
@@ -418,6 +428,8 @@ def _made_up_attributes(
             _cte_children(op, made, plan, cte_definitions, extra)
         else:
             children = tuple(Ref("attr", attr) for child in op.child_ids for attr in plan.operations[child].output)
+            if not children:
+                continue  # fed by operators without columns (LogicalRDD over RDDs): nothing to guess from
             for _, attr in made:
                 extra[attr] = children
                 guessed.add(attr)

@@ -55,6 +55,7 @@ class RunSummary:
     executions: int = 0
     lineage_edges: int = 0
     proposals: int = 0
+    # Whole objects, or single plans of an object whose other plans went through (with a "plan" key).
     rejected: list[dict[str, str]] = field(default_factory=list)
     unreadable: list[dict[str, str]] = field(default_factory=list)
     sink_error: str | None = None
@@ -80,6 +81,8 @@ class _Outcome:
     orphan_events: list[ExecutionEvent] = field(default_factory=list)
     rejected: str | None = None
     unreadable: str | None = None
+    # Plans of this object that were rejected while its other plans went on: (plan, reason).
+    rejected_plans: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_candidate(key: str) -> bool:
@@ -177,16 +180,29 @@ class LineageProcessor:
             return outcome
         try:
             result = read_lineage(obj.uri, data)
-            outcome.form = result.form
-            for record in result.records:
-                lineage = compute_lineage(record.plan, self.namer)
-                proposals = self.builder.build(lineage, record.job, record.plan.name, record.event)
-                outcome.items.append((record, lineage, proposals))
-            outcome.orphan_events = result.orphan_events
         except LineageReadError as exc:
             outcome.rejected = exc.reason
-        except (LineageError, NamingError) as exc:
-            outcome.rejected = str(exc)
+            return outcome
+        except Exception as exc:  # a reader bug on one object must not end the run
+            outcome.rejected = f"cannot read: {type(exc).__name__}: {exc}"
+            return outcome
+        outcome.form = result.form
+        outcome.orphan_events = result.orphan_events
+        outcome.rejected_plans.extend(("", error) for error in result.errors)
+        for record in result.records:
+            try:
+                lineage = compute_lineage(record.plan, self.namer)
+                proposals = self.builder.build(lineage, record.job, record.plan.name, record.event)
+            except (LineageError, NamingError) as exc:
+                outcome.rejected_plans.append((record.plan.id, str(exc)))
+                continue
+            except Exception as exc:  # one plan the engine cannot handle rejects that plan only
+                outcome.rejected_plans.append((record.plan.id, f"plan {record.plan.id}: {type(exc).__name__}: {exc}"))
+                continue
+            outcome.items.append((record, lineage, proposals))
+        if outcome.rejected_plans and not outcome.items and not outcome.orphan_events:
+            outcome.rejected = "; ".join(reason for _, reason in outcome.rejected_plans)
+            outcome.rejected_plans.clear()
         return outcome
 
     def _emit(self, outcome: _Outcome) -> list[ObjectRef]:
@@ -224,6 +240,9 @@ class LineageProcessor:
             summary.rejected.append({"object": obj.uri, "reason": outcome.rejected})
             checkpoint.mark_rejected(obj.key, obj.size, outcome.rejected)
             return
+        for plan_id, reason in outcome.rejected_plans:
+            summary.rejected.append({"object": obj.uri, "plan": plan_id, "reason": reason} if plan_id
+                                    else {"object": obj.uri, "reason": reason})
         summary.by_form[outcome.form] = summary.by_form.get(outcome.form, 0) + 1
         for _, lineage, proposals in outcome.items:
             summary.executions += 1

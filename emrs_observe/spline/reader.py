@@ -38,6 +38,9 @@ class ReadResult:
     records: list[LineageRecord] = field(default_factory=list)
     orphan_events: list[ExecutionEvent] = field(default_factory=list)
     form: str = ""
+    # Plans of a multi-plan object (a driver log) that could not be read: each names where and why.
+    # The object's other plans are still read.
+    errors: list[str] = field(default_factory=list)
 
 
 def read_lineage(source: str, data: bytes) -> ReadResult:
@@ -132,6 +135,7 @@ def _read_text(source: str, text: str) -> ReadResult:
     decoder = json.JSONDecoder()
     plans: list[ExecutionPlan] = []
     events: list[ExecutionEvent] = []
+    errors: list[str] = []
     for marker in (_TEXT_MARKER, _ARRAY_MARKER):
         for match in marker.finditer(text):
             kind = match.group(1).lower()
@@ -140,17 +144,19 @@ def _read_text(source: str, text: str) -> ReadResult:
             try:
                 doc, _ = decoder.raw_decode(text, start)
             except json.JSONDecodeError as exc:
-                raise LineageReadError(source, f"Execution{kind.title()} at line {line}: truncated or invalid "
-                                               f"JSON ({exc.msg})") from None
+                errors.append(f"Execution{kind.title()} at line {line}: truncated or invalid JSON ({exc.msg})")
+                continue
             try:
                 if kind == "plan":
                     plans.append(parse_plan(doc, consume=True))
                 else:
                     events.append(parse_event(doc))
             except PlanError as exc:
-                raise LineageReadError(source, f"Execution{kind.title()} at line {line}: {exc}") from None
+                errors.append(f"Execution{kind.title()} at line {line}: {exc}")
+    if errors and not plans and not events:
+        raise LineageReadError(source, "; ".join(errors))
     events_by_plan = {event.plan_id: event for event in events}
-    result = ReadResult(form=FORM_TEXT)
+    result = ReadResult(form=FORM_TEXT, errors=errors)
     for plan in plans:
         event = events_by_plan.pop(plan.id, None)
         result.records.append(LineageRecord(source, FORM_TEXT, plan, event, _job_from_spline(plan, event)))

@@ -312,3 +312,39 @@ def test_show_names_a_bad_file(tmp_path: Path) -> None:
     code, _, stderr = run("show", str(path))
     assert code == 3
     assert str(path) in stderr and "operations.write must be a JSON object" in stderr
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "fixtures"
+
+
+def _console(*objects: dict[str, Any]) -> str:
+    """Driver stdout as Spline's console dispatcher prints it (AbstractJsonLineageDispatcher)."""
+    parts = ["26/11/30 04:00:00 WARN Utils: Your hostname resolves to a loopback address"]
+    for obj in objects:
+        parts.append("ExecutionPlan (apiVersion: 1.2):\n" + json.dumps(obj["executionPlan"]))
+        parts.append("ExecutionEvent (apiVersion: 1.2):\n" + json.dumps(obj["executionEvent"]))
+    return "\n".join(parts) + "\n"
+
+
+def test_one_bad_plan_rejects_that_plan_only(tmp_path: Path, datahub: DataHubRecorder) -> None:
+    """Plans the real agent wrote, one of them with a write to `s3://[bucket` (not a valid URI) and one
+    cut short: the run goes on, the good plan reaches DataHub, each bad one is named with its reason."""
+    good = json.loads((CORPUS / "join_inner" / "01.json").read_text())
+    bad = json.loads((CORPUS / "group_by" / "01.json").read_text())
+    bad["executionPlan"]["operations"]["write"]["outputSource"] = "s3://[bucket/out/group_by"
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    cut = _console(json.loads((CORPUS / "pivot" / "01.json").read_text()))
+    (folder / "stdout").write_text(_console(good, bad) + cut[: len(cut) // 2])
+    code, stdout, stderr = run("run", "--source", str(folder), "--sink", f"datahub:{datahub.url}",
+                               "--format", "json")
+    assert code == 3, stdout + stderr
+    summary = summary_of(stdout)
+    assert summary["executions"] == 1 and summary["objects"]["read"] == 1
+    reasons = [r["reason"] for r in summary["rejected"]]
+    assert len(reasons) == 2, reasons
+    assert any(bad["executionPlan"]["id"] in r and "s3://[bucket" in r for r in reasons), reasons
+    assert any("truncated or invalid JSON" in r for r in reasons), reasons
+    assert "Traceback" not in stdout + stderr
+    joined = "urn:li:dataset:(urn:li:dataPlatform:file,tmp/emrs-corpus/out/join_inner,PROD)"
+    assert set(datahub.column_lineage(joined)) == {"order_id", "name", "amount"}
