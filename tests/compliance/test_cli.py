@@ -33,18 +33,25 @@ def test_the_example_inventory_and_config_scan_offline(tmp_path: Path) -> None:
     assert code == 3
     status = {a["name"]: a["status"] for a in report["applications"]}
     assert status == {
-        "orders-etl": "compliant",
-        "billing-daily": "compliant",
+        "orders-etl": "compliant",  # its job run adds its own plugin and Java options: both survive
+        "billing-daily": "violation",  # its job run's --jars replaced the plugin jar and the Spline bundle
         "legacy-reports": "allowed",
         "adhoc-notebooks": "violation",
         "marketing-ml": "violation",
     }
     assert report["summary"]["not_applicable"] == 1
+    assert report["summary"]["job_runs_audited"] == 2 and report["summary"]["job_runs_violating"] == 1
+    billing = next(a for a in report["applications"] if a["name"] == "billing-daily")
+    assert billing["violations"] == []  # the application's own defaults are fine
+    (run,) = billing["job_runs"]["violating"]
+    assert run["name"] == "billing-backfill" and run["created_by"] == "arn:aws:iam::111111111111:user/jane.doe"
+    assert run["overrides"] == ["spark.jars"]
+    assert {v["rule"] for v in run["violations"]} == {"plugin-jar", "spline-bundle"}
 
 
 def test_table_output_names_each_violation_and_its_fix(tmp_path: Path) -> None:
     inventory = write_inventory(
-        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins": ""})))]
+        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))]
     )
     result = run_cli("compliance", "scan", "--input", str(inventory))
     assert result.exit_code == 3
@@ -166,7 +173,7 @@ def test_undelivered_alerts_make_the_scan_incomplete_and_are_retried_next_time(
     tmp_path: Path, pagerduty: PagerDutyReceiver
 ) -> None:
     inventory = write_inventory(
-        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins": ""})))]
+        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))]
     )
     state = tmp_path / "state.json"
     pagerduty.inject(Fault(400, body=b'{"status":"invalid event"}'))

@@ -33,7 +33,7 @@ def test_rendered_defaults_pass_every_rule() -> None:
 @pytest.mark.parametrize(
     ("change", "rule"),
     [
-        ({"spark.plugins": "com.other.Plugin"}, "plugin-registered"),
+        ({"spark.plugins.defaultList": "com.other.Plugin"}, "plugin-registered"),
         ({"spark.jars": "s3://a/other.jar,s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"}, "plugin-jar"),
         ({"spark.sql.queryExecutionListeners": "com.other.Listener"}, "spline-listener"),
         ({"spark.spline.lineageDispatcher": "http"}, "lineage-dispatcher"),

@@ -76,7 +76,7 @@ def test_two_scans_across_accounts_regions_and_failures(
 
     make("ok-a-eu", a, "eu-west-1", spark_defaults(compliant_props()))
     make("ok-b-us", b, "us-east-1", spark_defaults(compliant_props("emr-6.15.0")), release="emr-6.15.0")
-    make("no-plugin", a, "us-east-1", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    make("no-plugin", a, "us-east-1", spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))
     make("wrong-bundle", b, "eu-west-1", spark_defaults(compliant_props(**{"spark.jars": BAD_BUNDLE})))
     make(
         "leaks-key",
@@ -230,14 +230,20 @@ def test_listing_is_paginated(
     code, report, _ = scan_json(config=config)
     assert code == 0 and report["summary"]["applications"] == 53
     assert aws_proxy.operations["emr-serverless:ListApplications"] == 2  # pages of 50
-    assert report["summary"]["api_calls"] == {"AssumeRole": 1, "GetApplication": 53, "ListApplications": 2}
+    assert report["summary"]["api_calls"] == {
+        "AssumeRole": 1,
+        "GetApplication": 53,
+        "ListApplications": 2,
+        "ListJobRuns": 53,  # one per application: it has no job runs
+    }
 
 
 def test_an_application_that_cannot_be_read_is_reported_alerted_and_its_alerts_kept(
     tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
 ) -> None:
     account = new_account()
-    broken = estate.create(account, "eu-west-1", "broken", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    no_plugin = spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""}))
+    broken = estate.create(account, "eu-west-1", "broken", no_plugin)
     config = write_config(
         tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": ["eu-west-1"]}], [], tmp_path / "s.json"
     )
