@@ -12,8 +12,10 @@ from emrs_observe.compliance.alerts import AlertEvent
 from emrs_observe.compliance.pagerduty import PagerDutySink
 from tests.compliance.conftest import (
     ROUTING_KEY,
+    Estate,
     app_doc,
     compliant_props,
+    new_account,
     run_cli,
     scan_json,
     spark_defaults,
@@ -70,6 +72,8 @@ def test_table_output_names_each_violation_and_its_fix(tmp_path: Path) -> None:
             '[{"application": {"applicationId": "a", "arn": "arn:aws:s3:::bucket", "releaseLabel": "emr-7.2.0"}}]',
             "is not an EMR Serverless application ARN",
         ),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays or objects too deeply to be an inventory"),
+        ('[{"jobRun": {"applicationId": "00fnope"}}]', "entry [0]: job run of application '00fnope', which is not"),
     ],
 )
 def test_a_malformed_inventory_file_is_refused_naming_file_and_entry(
@@ -207,3 +211,38 @@ def test_server_errors_are_retried_then_reported(pagerduty: PagerDutyReceiver, t
     failed = sink.send([event]).failed
     assert failed == [(event, "PagerDuty answered HTTP 500")]
     assert ROUTING_KEY not in repr(sink)
+
+
+def test_a_file_written_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "inv.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps([{"application": app_doc(spark_defaults(compliant_props()))}]).encode()
+    )
+    code, report, _ = scan_json("--input", str(path))
+    assert code == 0 and report["summary"]["applications"] == 1
+
+
+def test_values_are_compared_as_spark_reads_them_trimmed(tmp_path: Path) -> None:
+    padded = {k: f"  {v} " for k, v in compliant_props().items()}
+    inventory = write_inventory(tmp_path / "inv.json", [app_doc(spark_defaults(padded))])
+    code, report, _ = scan_json("--input", str(inventory))
+    assert code == 0, report["applications"][0]["violations"]
+
+
+def test_offline_job_runs_are_checked_against_their_application(tmp_path: Path, estate: Estate) -> None:
+    """get-job-run responses as moto answers them (fields moto drops set on its backend)."""
+    account, region = new_account(), "eu-west-1"
+    app_id = estate.create(account, region, "etl", spark_defaults(compliant_props()))
+    client = estate.client(account, region)
+    bad = estate.start_job_run(account, region, app_id, "bad", "--conf spark.plugins.defaultList=com.acme.P")
+    good = estate.start_job_run(account, region, app_id, "good", "--conf spark.plugins=com.acme.P")
+    docs: list[dict[str, object]] = [{"application": client.get_application(applicationId=app_id)["application"]}]
+    docs[0]["application"]["runtimeConfiguration"] = spark_defaults(compliant_props())  # type: ignore[index]
+    docs += [{"jobRun": client.get_job_run(applicationId=app_id, jobRunId=r)["jobRun"]} for r in (bad, good)]
+    path = tmp_path / "inv.json"
+    path.write_text(json.dumps(docs, default=str))
+    code, report, _ = scan_json("--input", str(path))
+    assert code == 3
+    (app,) = report["applications"]
+    assert app["job_runs"]["audited"] == 2
+    assert [(r["id"], r["overrides"]) for r in app["job_runs"]["violating"]] == [(bad, ["spark.plugins.defaultList"])]
