@@ -14,7 +14,7 @@ from typing import Any
 
 from emrs_observe.compliance.model import Application, Finding, JobRun, JobRunFinding
 from emrs_observe.compliance.properties import Setting, all_settings, spark_defaults
-from emrs_observe.compliance.rules import Context, application_context, check
+from emrs_observe.compliance.rules import Context, check
 from emrs_observe.defaults import contract as c
 
 # spark-submit's options that take a value and the configuration key each one sets
@@ -126,25 +126,17 @@ def job_run_settings(job_run: JobRun) -> tuple[dict[str, str], list[Setting], li
     return {**override_props, **submitted}, settings, problems + more + submit_problems
 
 
-def effective_context(application: Application, job_run: JobRun, app_ctx: Context | None = None) -> Context:
-    """The configuration the job run's driver really got, as a rules context."""
-    base = app_ctx or application_context(application)
-    own, settings, problems = job_run_settings(job_run)
-    return Context(application, {**base.props, **own}, tuple(problems), base.release, tuple(settings))
-
-
 def audit_job_run(
     application: Application, job_run: JobRun, app_ctx: Context, app_failing: frozenset[str]
 ) -> JobRunFinding | None:
     """The job run's own losses: findings of rules its application passes. None when there are none."""
-    ctx = effective_context(application, job_run, app_ctx)
+    own_keys, settings, problems = job_run_settings(job_run)
+    ctx = Context(application, {**app_ctx.props, **own_keys}, tuple(problems), app_ctx.release, tuple(settings))
     findings, _ = check(ctx)
-    own = tuple(f for f in findings if f.rule_id not in app_failing)
-    if not own:
+    lost = tuple(f for f in findings if f.rule_id not in app_failing)
+    if not lost:
         return None
-    set_by_job, _, _ = job_run_settings(job_run)
-    overridden = tuple(k for k in _WATCHED if k in set_by_job)
-    return JobRunFinding(job_run, own, overridden)
+    return JobRunFinding(job_run, lost, tuple(k for k in _WATCHED if k in own_keys))
 
 
 def failing_rules(findings: list[Finding]) -> frozenset[str]:

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,15 @@ class Estate:
         release: str = "emr-7.2.0",
         app_type: str = "SPARK",
     ) -> str:
-        app_id: str = self.client(account, region).create_application(name=name, releaseLabel=release, type=app_type)[
-            "applicationId"
-        ]
+        # moto accepts only emr-<d>.<dd>.0 labels: AWS's emr-spark-8.0.0 is set on its backend
+        moto_label = release if re.match(r"^emr-\d\.\d{1,2}\.0$", release) else "emr-7.2.0"
+        app_id: str = self.client(account, region).create_application(
+            name=name, releaseLabel=moto_label, type=app_type
+        )["applicationId"]
+        if moto_label != release:
+            from moto.backends import get_backend
+
+            get_backend("emr-serverless")[account][region].applications[app_id].release_label = release
         if runtime is not None:
             self.set_runtime(account, region, app_id, runtime)
         return app_id
