@@ -66,8 +66,8 @@ def application_defaults() -> dict[str, str]:
             vault_role="jobs",
         )
     )
-    # The emrs dispatcher is not in this build of the plugin jar; Spline's own logging dispatcher
-    # shows that Spline runs. Only the dispatcher changes: every other rendered key is kept.
+    # The emrs dispatcher writes to S3, which this test has none of; Spline's own logging
+    # dispatcher shows that Spline runs. Only the dispatcher changes: every other rendered key is kept.
     props["spark.spline.lineageDispatcher"] = "logging"
     return props
 
