@@ -21,6 +21,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 bash scripts/fetch_jars.sh
+bash scripts/fetch_spline.sh
 
 if [ -f plugin_jvm/pom.xml ]; then
   bash scripts/build_jvm.sh

@@ -112,9 +112,11 @@ public final class LineageWriter {
             }
         }
         failed.incrementAndGet();
-        Warnings.warn("lineage object " + target + " not written after " + maxAttempts + " attempts: "
-                + (last == null ? "" : last.getClass().getSimpleName() + ": " + last.getMessage())
-                + ". The Spark job continues; the lineage of this execution is missing");
+        // Once per JVM: an unreachable bucket fails every execution of the job the same way.
+        Warnings.once("lineage-write-failed", "lineage object " + target + " not written after " + maxAttempts
+                + " attempts: " + (last == null ? "" : last.getClass().getSimpleName() + ": " + last.getMessage())
+                + ". The Spark job continues; the lineage of this execution is missing"
+                + " (further failures are only counted)");
         return null;
     }
 
