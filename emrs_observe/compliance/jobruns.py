@@ -133,10 +133,17 @@ def audit_job_run(
     own_keys, settings, problems = job_run_settings(job_run)
     ctx = Context(application, {**app_ctx.props, **own_keys}, tuple(problems), app_ctx.release, tuple(settings))
     findings, _ = check(ctx)
-    lost = tuple(f for f in findings if f.rule_id not in app_failing)
+    lost = [f for f in findings if f.rule_id not in app_failing]
     if not lost:
         return None
-    return JobRunFinding(job_run, lost, tuple(k for k in _WATCHED if k in own_keys))
+    overridden = tuple(k for k in _WATCHED if k in own_keys)
+    if overridden:  # the fix is the submitter's: keep what the application sets, add to it
+        note = (
+            f" This job run sets {', '.join(overridden)} itself, which replaces the application's value: "
+            "its submitter should pass the application's value plus its own"
+        )
+        lost = [Finding(f.rule_id, f.severity, f.message.rstrip(".") + "." + note) for f in lost]
+    return JobRunFinding(job_run, tuple(lost), overridden)
 
 
 def failing_rules(findings: list[Finding]) -> frozenset[str]:

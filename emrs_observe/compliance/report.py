@@ -116,9 +116,10 @@ def print_table(report: ScanReport, console: Console) -> None:
         status = _app_status(a)
         style = {"violation": "red", "allowed": "cyan", "compliant": "green"}[status]
         label = f"{app.name} ({app.application_id})" + (" [bold]NEW[/bold]" if a.new else "")
-        rules = ", ".join(sorted({f.rule_id for f in a.violations})) or "-"
+        parts = [", ".join(sorted({f.rule_id for f in a.violations}))] if a.violations else []
         if a.job_run_violations:
-            rules += f"; {len(a.job_run_violations)} job run(s) of {a.job_runs_audited} dropped observability"
+            parts.append(f"{len(a.job_run_violations)} of {a.job_runs_audited} job run(s) dropped observability")
+        rules = "; ".join(parts) or "-"
         if a.exemptions:
             status += " (no lineage: exempt)"
         apps.add_row(app.account_id, app.region, label, app.release_label, f"[{style}]{status}[/{style}]", rules)
@@ -175,6 +176,7 @@ def print_table(report: ScanReport, console: Console) -> None:
         f"[{style}]{report.status}[/{style}]: {summary['applications']} applications, "
         f"{summary['violating']} violating, {summary['new_applications']} new"
         + (" (first scan: baseline recorded)" if report.first_scan else "")
+        + f", {summary['job_runs_audited']} job runs read, {summary['job_runs_violating']} dropped observability"
         + f", {summary['not_scanned']} not scanned"
         + (f", {len(report.not_applicable)} not Spark" if report.not_applicable else "")
     )
