@@ -90,6 +90,10 @@ def test_job_runs_that_drop_observability_are_reported_with_their_submitter_once
     }
     assert found["own-listener"]["created_by"] == BOB and found["own-jars"]["created_by"] == JANE
     assert found["own-jars"]["overrides"] == ["spark.jars"]
+    assert (
+        "its submitter should pass the application's value plus its own"
+        in found["own-jars"]["violations"][0]["message"]
+    )
     assert found["own-default-java-options"]["overrides"] == ["spark.driver.defaultJavaOptions"]
     secret = next(v for v in found["overrides-and-secret"]["violations"] if v["rule"] == "no-plaintext-secret")
     assert secret["severity"] == "critical" and "spark-env/export: DD_API_KEY" in secret["message"]
