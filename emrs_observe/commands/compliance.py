@@ -41,7 +41,7 @@ def _config_source(ctx: click.Context) -> str:
 @click.option(
     "--state",
     envvar="EMRS_OBSERVE_COMPLIANCE_STATE",
-    help="Local file or s3:// object remembering applications seen and open alerts.",
+    help="Local file or s3:// object remembering applications seen, open alerts and how far job runs were read.",
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="AWS requests in flight at once."
