@@ -16,7 +16,7 @@ from emrs_observe.compliance.pagerduty import DEFAULT_URL, ROUTING_KEY_ENV, Page
 from emrs_observe.compliance.rules import RELEASE_UNSUPPORTED, RULES
 from emrs_observe.compliance.scan import run_scan
 from emrs_observe.compliance.settings import SettingsError, parse_settings
-from emrs_observe.compliance.state import StateError
+from emrs_observe.compliance.state import StateError, load_state
 
 
 @click.group(name="compliance")
@@ -34,13 +34,14 @@ def _config_source(ctx: click.Context) -> str:
     "--input",
     "input_path",
     type=click.Path(dir_okay=False),
-    help="Read an exported inventory (JSON array of get-application responses) instead of AWS.",
+    help="Read an exported inventory instead of AWS: a JSON array of get-application responses, "
+    "and get-job-run responses of those applications.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--state",
     envvar="EMRS_OBSERVE_COMPLIANCE_STATE",
-    help="Local file or s3:// object remembering applications seen and open alerts.",
+    help="Local file or s3:// object remembering applications seen, open alerts and how far job runs were read.",
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="AWS requests in flight at once."
@@ -75,6 +76,19 @@ def _config_source(ctx: click.Context) -> str:
 @click.option("--datadog-url", envvar="EMRS_OBSERVE_DATADOG_URL", help="Datadog API base URL (overrides the site).")
 @click.option("--metric-tag", "metric_tags", multiple=True, help="Extra key:value tag on every gauge (repeatable).")
 @click.option(
+    "--job-runs/--no-job-runs",
+    default=True,
+    show_default=True,
+    help="Also audit the job runs created since the last scan (what they override).",
+)
+@click.option(
+    "--job-run-lookback-hours",
+    type=click.FloatRange(0),
+    default=24.0,
+    show_default=True,
+    help="For an application not audited before (no state yet): audit job runs created this far back.",
+)
+@click.option(
     "--retrigger-hours",
     type=click.FloatRange(0),
     default=24.0,
@@ -95,6 +109,8 @@ def scan(
     datadog_site: str,
     datadog_url: str | None,
     metric_tags: tuple[str, ...],
+    job_runs: bool,
+    job_run_lookback_hours: float,
     retrigger_hours: float,
 ) -> None:
     """Check the spark-defaults of every application; exit 0 compliant, 3 violations, 4 incomplete."""
@@ -113,6 +129,10 @@ def scan(
     if metrics and not dd_key:
         raise click.UsageError(f"--metrics needs the Datadog API key in ${METRICS_KEY_ENV}")
 
+    try:
+        scan_state = load_state(state)  # first: the job-run marks decide what to read
+    except StateError as exc:
+        raise click.ClickException(str(exc)) from None
     if input_path:
         try:
             inventory = load_inventory_file(input_path)
@@ -125,11 +145,22 @@ def scan(
                 f"{_config_source(ctx)}: no accounts to scan; add [[compliance.scan.accounts]] tables "
                 "(id or role_arn, regions) to the --config file, or pass --input FILE"
             )
-        inventory = scan_accounts(settings.accounts, AwsOptions(concurrency=concurrency, max_attempts=max_attempts))
+        aws_options = AwsOptions(
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            job_runs=job_runs,
+            job_run_lookback=dt.timedelta(hours=job_run_lookback_hours),
+        )
+        inventory = scan_accounts(settings.accounts, aws_options, job_run_marks=scan_state.job_run_marks)
 
     try:
         report = run_scan(
-            inventory, list(settings.allow), state, sink, retrigger_after=dt.timedelta(hours=retrigger_hours)
+            inventory,
+            list(settings.allow),
+            state,
+            sink,
+            retrigger_after=dt.timedelta(hours=retrigger_hours),
+            state=scan_state,
         )
     except StateError as exc:
         raise click.ClickException(str(exc)) from None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from emrs_observe.defaults import contract
 from emrs_observe.defaults.formats import FORMATS, render
 from emrs_observe.defaults.releases import UnsupportedReleaseError, all_releases
-from emrs_observe.defaults.render import RenderError, RenderRequest, parse_tags, render_properties
+from emrs_observe.defaults.render import RenderError, RenderRequest, parse_tags, render_notes, render_properties
 
 
 @click.group(name="defaults")
@@ -82,17 +84,39 @@ def render_command(
             spline_from_maven=spline_from_maven,
         )
         props = render_properties(request)
+        notes = render_notes(request)
     except (RenderError, UnsupportedReleaseError) as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(render(props, fmt), nl=False)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(render(props, fmt, notes), nl=False)
 
 
 render_command.name = "render"
 
 
 @group.command(name="releases")
-def releases() -> None:
-    """The EMR release table: Spark, Scala, Java per label, and whether it is supported."""
-    for row in all_releases().values():
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def releases(fmt: str) -> None:
+    """The EMR release table: Spark, Scala, Java per label, whether it is supported, where it was read."""
+    rows = list(all_releases().values())
+    if fmt == "json":
+        doc = [
+            {
+                "release_label": r.label,
+                "spark": r.spark,
+                "scala": r.scala,
+                "java": r.java,
+                "unsupported": r.unsupported,
+                "lineage": r.no_lineage or "spline",
+                "sources": list(r.sources),
+            }
+            for r in rows
+        ]
+        click.echo(json.dumps(doc, indent=2))
+        return
+    for row in rows:
         note = f"unsupported: {row.unsupported}" if row.unsupported else "supported"
-        click.echo(f"{row.label:12} spark {row.spark:6} scala {row.scala:8} java {row.java:3} {note}")
+        if row.no_lineage and not row.unsupported:
+            note += " (logs only: no Spline agent for Spark 4)"
+        click.echo(f"{row.label:16} spark {row.spark:6} scala {row.scala:8} java {row.java:3} {note}")

@@ -34,6 +34,11 @@ def violation_key(account: str, region: str, application_id: str, rule_id: str) 
     return f"{PREFIX}/compliance/{account}/{region}/{application_id}/{rule_id}"
 
 
+def job_runs_key(account: str, region: str, application_id: str) -> str:
+    """One alert per application for all its job runs: a job submitted hourly must not page hourly."""
+    return f"{PREFIX}/job-runs/{account}/{region}/{application_id}"
+
+
 def failure_key(failure: ScanFailure) -> str:
     return f"{PREFIX}/scan/{failure.target}"
 
@@ -78,6 +83,39 @@ def desired_triggers(assessments: list[Assessment], failures: list[ScanFailure],
                         "fix": " | ".join(f.message for f in findings),
                     },
                     OpenAlert("violation", app.account_id, app.region, app.application_id, summary, now),
+                )
+            )
+        runs = a.job_run_violations
+        if runs:
+            latest = max(runs, key=lambda j: j.job_run.created_at).job_run
+            rules = sorted({f.rule_id for j in runs for f in j.findings})
+            overrides = sorted({k for j in runs for k in j.overridden})
+            summary = _truncate(
+                f"{len(runs)} job run(s) of EMR Serverless application {app.name or app.application_id} "
+                f"({app.account_id}/{app.region}) ran without what its defaults give: {', '.join(rules)}"
+                + (f"; they override {', '.join(overrides)}" if overrides else "")
+                + f". Latest: {latest.job_run_id} ({latest.name or 'no name'}), submitted by "
+                f"{latest.created_by or 'unknown'}"
+            )
+            critical = any(f.severity is Severity.CRITICAL for j in runs for f in j.findings)
+            events.append(
+                AlertEvent(
+                    "trigger",
+                    job_runs_key(app.account_id, app.region, app.application_id),
+                    summary,
+                    "critical" if critical else "error",
+                    app.arn,
+                    {
+                        "application": app.application_id,
+                        "name": app.name,
+                        "account": app.account_id,
+                        "region": app.region,
+                        "rules": ",".join(rules),
+                        "job_runs": ",".join(j.job_run.job_run_id for j in runs[:50]),
+                        "submitted_by": ",".join(sorted({j.job_run.created_by for j in runs if j.job_run.created_by})),
+                        "fix": _truncate(" | ".join(dict.fromkeys(f.message for j in runs for f in j.findings))),
+                    },
+                    OpenAlert("job-runs", app.account_id, app.region, app.application_id, summary, now),
                 )
             )
     for failure in failures:
@@ -134,9 +172,13 @@ def plan(
                 continue
         events.append(event)
     unreadable = {(f.account_id, f.region, f.application_id) for f in failures if f.application_id}
+    # A job-run alert is resolved by new job runs that keep observability, not by a scan that saw none.
+    audited = {a.application.key: a.job_runs_audited for a in assessments}
     for key, alert in sorted(open_alerts.items()):
         if key in wanted_keys:
             continue
+        if alert.kind == "job-runs" and audited.get(f"{alert.account_id}/{alert.region}/{alert.application_id}") == 0:
+            continue  # the application is there but ran nothing new: we do not know that its jobs are fixed
         if alert.region is not None:
             if f"{alert.account_id}/{alert.region}" not in scanned_scopes:
                 continue  # not scanned this time: we do not know that it passes

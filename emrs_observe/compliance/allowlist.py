@@ -9,7 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from emrs_observe.compliance.model import AllowedFinding, Application, Assessment, Finding
+from emrs_observe.compliance.model import (
+    AllowedFinding,
+    Application,
+    Assessment,
+    Exemption,
+    Finding,
+    JobRunFinding,
+)
 
 
 class AllowListError(ValueError):
@@ -74,7 +81,14 @@ def parse_entries(raw: Any, where: str, known_rules: list[str]) -> list[AllowEnt
 
 
 def assess(
-    app: Application, findings: list[Finding], entries: list[AllowEntry], today: dt.date, new: bool = False
+    app: Application,
+    findings: list[Finding],
+    entries: list[AllowEntry],
+    today: dt.date,
+    new: bool = False,
+    exemptions: tuple[Exemption, ...] = (),
+    job_runs: tuple[JobRunFinding, ...] = (),
+    job_runs_audited: int = 0,
 ) -> Assessment:
     """Splits findings into violations, warnings and allow-listed ones (entries valid through `expires`)."""
     active = [e for e in entries if e.matches(app) and e.expires >= today]
@@ -89,7 +103,15 @@ def assess(
             violations.append(finding)
         else:
             warnings.append(finding)
-    return Assessment(app, tuple(violations), tuple(warnings), tuple(allowed), new)
+    # A rule allow-listed for the application is allowed in its job runs too.
+    kept = []
+    for run in job_runs:
+        left = tuple(f for f in run.findings if not any(e.covers(f.rule_id) for e in active))
+        if left:
+            kept.append(JobRunFinding(run.job_run, left, run.overridden))
+    return Assessment(
+        app, tuple(violations), tuple(warnings), tuple(allowed), new, exemptions, tuple(kept), job_runs_audited
+    )
 
 
 def expired(entries: list[AllowEntry], today: dt.date) -> list[AllowEntry]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emrs_observe.compliance.model import Application, Inventory, ScanFailure
+from emrs_observe.compliance.jobruns import audit_job_run, failing_rules, job_run_from_api
+from emrs_observe.compliance.model import Application, Inventory, JobRunFinding, JobRunMark, ScanFailure
+from emrs_observe.compliance.rules import application_context, evaluate
 from emrs_observe.compliance.settings import AccountTarget
 
 
@@ -29,35 +31,92 @@ class InventoryError(ValueError):
 class AwsOptions:
     concurrency: int = 8
     max_attempts: int = 5  # per request, first try included (botocore "standard" retry mode)
-    page_size: int = 50  # ListApplications maxResults (the API's maximum)
+    page_size: int = 50  # ListApplications / ListJobRuns maxResults (the API's maximum)
     session_name: str = "emrs-observe-compliance"
+    job_runs: bool = True  # also audit the job runs created since the last scan
+    job_run_lookback: dt.timedelta = dt.timedelta(hours=24)  # for an application with no mark yet
+
+
+class JobRunAuditor:
+    """Audits one application's job runs as they are read and keeps only those that lost
+    observability, so memory does not grow with the number of job runs."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.context = application_context(application)
+        self.failing = failing_rules(evaluate(application))
+        self.findings: list[JobRunFinding] = []
+        self.audited = 0
+
+    def audit(self, doc: dict[str, Any], where: str) -> None:
+        try:
+            job_run = job_run_from_api(doc, where)
+        except ValueError as exc:
+            raise InventoryError(str(exc)) from None
+        self.audited += 1
+        found = audit_job_run(self.application, job_run, self.context, self.failing)
+        if found is not None:
+            self.findings.append(found)
+
+    def store(self, inventory: Inventory) -> None:
+        key = self.application.key
+        inventory.job_runs_audited[key] = inventory.job_runs_audited.get(key, 0) + self.audited
+        if self.findings:
+            inventory.job_runs.setdefault(key, []).extend(self.findings)
 
 
 # --- the exported-file form ------------------------------------------------------------------------
 
 
 def load_inventory_file(path: str | Path) -> Inventory:
-    """A JSON array of `aws emr-serverless get-application` responses: `[{"application": {...}}, ...]`."""
+    """A JSON array of `aws emr-serverless get-application` responses, `[{"application": {...}}, ...]`,
+    and optionally `get-job-run` responses, `{"jobRun": {...}}`, of those applications."""
     file = Path(path)
     try:
-        data = json.loads(file.read_text("utf-8"))
+        # utf-8-sig: Windows tools start UTF-8 files with a byte-order mark
+        data = json.loads(file.read_text("utf-8-sig"))
     except FileNotFoundError:
         raise InventoryError(f"inventory file {file} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"inventory file {file} cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise InventoryError(f"inventory file {file} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InventoryError(f"inventory file {file} nests arrays or objects too deeply to be an inventory") from None
     if not isinstance(data, list):
         raise InventoryError(
             f"inventory file {file}: expected a JSON array of get-application responses "
             '([{"application": {...}}, ...]), found a JSON ' + type(data).__name__
         )
     inventory = Inventory()
+    job_runs: list[tuple[str, dict[str, Any]]] = []
     for index, item in enumerate(data):
         where = f"inventory file {file}, entry [{index}]"
+        if isinstance(item, dict) and isinstance(item.get("jobRun"), dict):
+            job_runs.append((where, item["jobRun"]))
+            continue
         if not isinstance(item, dict) or not isinstance(item.get("application"), dict):
-            raise InventoryError(f'{where}: expected {{"application": {{...}}}} as get-application prints it')
+            raise InventoryError(
+                f'{where}: expected {{"application": {{...}}}} as get-application prints it '
+                '(or {"jobRun": {...}} as get-job-run prints it)'
+            )
         inventory.applications.append(application_from_api(item["application"], where))
+    auditors: dict[str, JobRunAuditor] = {}
+    by_id = {a.application_id: a for a in inventory.applications}
+    for where, doc in job_runs:
+        app = by_id.get(str(doc.get("applicationId")))
+        if app is None:
+            raise InventoryError(
+                f"{where}: job run of application {doc.get('applicationId')!r}, which is not in the file; "
+                "add its get-application response (the job run is checked against its defaults)"
+            )
+        if app.type.upper() != "SPARK":
+            continue
+        if app.key not in auditors:
+            auditors[app.key] = JobRunAuditor(app)
+        auditors[app.key].audit(doc, where)
+    for auditor in auditors.values():
+        auditor.store(inventory)
     return inventory
 
 
@@ -142,12 +201,23 @@ class _Scope:
     client: Any = None
 
 
+def _parse_time(value: str) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
 def scan_accounts(
     targets: Iterable[AccountTarget],
     options: AwsOptions | None = None,
     session_factory: Callable[..., Any] | None = None,
+    job_run_marks: dict[str, JobRunMark] | None = None,
+    now: dt.datetime | None = None,
 ) -> Inventory:
-    """Lists and reads every application in every account and region; failures are recorded."""
+    """Lists and reads every application in every account and region, and the job runs created
+    since each application's mark (`job_run_marks`, from the last scan); failures are recorded."""
     import boto3
     from botocore.config import Config
 
@@ -249,10 +319,65 @@ def scan_accounts(
             )
             return None
 
+    marks = job_run_marks or {}
+    started = now or dt.datetime.now(dt.timezone.utc)
+
+    def audit_job_runs(app: Application, client: Any) -> None:
+        """ListJobRuns from the application's mark, then GetJobRun for each run not audited yet."""
+        mark = marks.get(app.key)
+        after = _parse_time(mark.created_at) if mark else None
+        if after is None:
+            after = started - options.job_run_lookback
+        skip = set(mark.ids) if mark and _parse_time(mark.created_at) else set()
+        newest, newest_ids = after, set(skip)
+        auditor = JobRunAuditor(app)
+        step = "list-job-runs"
+        try:
+            pages = client.get_paginator("list_job_runs").paginate(
+                applicationId=app.application_id,
+                createdAtAfter=after,
+                PaginationConfig={"PageSize": options.page_size},
+            )
+            for page in pages:
+                for summary in page.get("jobRuns", []):
+                    run_id = summary.get("id")
+                    created = summary.get("createdAt")
+                    if not isinstance(created, dt.datetime):
+                        created = _parse_time(str(created)) or after
+                    if run_id in skip:
+                        continue
+                    step = f"get-job-run {run_id}"
+                    doc = client.get_job_run(applicationId=app.application_id, jobRunId=run_id)["jobRun"]
+                    auditor.audit(doc, f"account {app.account_id} region {app.region} application {app.application_id}")
+                    if created > newest:
+                        newest, newest_ids = created, {run_id}
+                    elif created == newest:
+                        newest_ids.add(run_id)
+                    step = "list-job-runs"
+        except Exception as exc:  # the mark stays: the next scan reads these job runs again
+            if step == "list-job-runs" and _code(exc) == "ResourceNotFoundException" and not auditor.audited:
+                # Deleted since GetApplication: nothing runs there. (moto also answers this for an
+                # application that never had a job run.)
+                return
+            kind, reason = classify(exc)
+            fail(ScanFailure(app.account_id, app.region, kind, f"{step}: {reason}", app.application_id))
+            with lock:
+                auditor.store(inventory)
+            return
+        with lock:
+            auditor.store(inventory)
+            inventory.job_run_marks[app.key] = JobRunMark(newest.isoformat(), tuple(sorted(newest_ids)))
+
+    def read_and_audit(item: tuple[_Scope, dict[str, Any]]) -> Application | None:
+        app = read_app(item)
+        if app is not None and options.job_runs and app.type.upper() == "SPARK":
+            audit_job_runs(app, item[0].client)
+        return app
+
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="inventory") as pool:
         scopes = [s for opened in pool.map(open_account, list(targets)) for s in opened]
         summaries = [item for listed in pool.map(list_scope, scopes) for item in listed]
-        apps = [app for app in pool.map(read_app, summaries) if app is not None]
+        apps = [app for app in pool.map(read_and_audit, summaries) if app is not None]
 
     inventory.applications.extend(sorted(apps, key=lambda a: (a.account_id, a.region, a.name, a.application_id)))
     inventory.failures.sort(key=lambda f: f.target)

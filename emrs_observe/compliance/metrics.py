@@ -6,6 +6,8 @@ Gauges, tagged with `scanner:emrs-observe` and any extra tags:
   emrs_observe.compliance.violations        violations, one series per `rule:<id>`
   emrs_observe.compliance.new_applications  applications created since the last scan
   emrs_observe.compliance.not_scanned       accounts, regions or applications that could not be read
+  emrs_observe.compliance.job_runs          job runs read since the last scan
+  emrs_observe.compliance.job_runs_violating  of those, the ones that dropped observability, per `rule:<id>`
 
 The API key comes from DD_API_KEY only; errors are reported by status code, never with the key.
 """
@@ -38,6 +40,11 @@ def gauges(report: ScanReport) -> list[Gauge]:
         Gauge(PREFIX + "not_scanned", len(report.failures)),
     ]
     out += [Gauge(PREFIX + "violations", n, (f"rule:{rule}",)) for rule, n in report.violations_by_rule.items()]
+    out.append(Gauge(PREFIX + "job_runs", sum(a.job_runs_audited for a in report.assessments)))
+    out += [
+        Gauge(PREFIX + "job_runs_violating", n, (f"rule:{rule}",))
+        for rule, n in report.job_run_violations_by_rule.items()
+    ]
     return out
 
 

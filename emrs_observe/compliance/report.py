@@ -7,16 +7,29 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from emrs_observe.compliance.model import Assessment
+from emrs_observe.compliance.model import Assessment, JobRunFinding
 from emrs_observe.compliance.scan import ScanReport
 
 _STYLE = {"compliant": "green", "violations": "red", "incomplete": "yellow"}
 
 
 def _app_status(a: Assessment) -> str:
-    if a.violations:
+    if not a.compliant:
         return "violation"
     return "allowed" if a.allowed else "compliant"
+
+
+def _job_run(j: JobRunFinding) -> dict[str, Any]:
+    run = j.job_run
+    return {
+        "id": run.job_run_id,
+        "name": run.name,
+        "created_by": run.created_by,  # who submitted it: who can fix its parameters
+        "created_at": run.created_at,
+        "state": run.state,
+        "overrides": list(j.overridden),
+        "violations": [{"rule": f.rule_id, "severity": f.severity.value, "message": f.message} for f in j.findings],
+    }
 
 
 def to_dict(report: ScanReport) -> dict[str, Any]:
@@ -29,6 +42,9 @@ def to_dict(report: ScanReport) -> dict[str, Any]:
             "compliant": len(report.assessments) - len(report.violating),
             "violating": len(report.violating),
             "violations_by_rule": report.violations_by_rule,
+            "job_runs_audited": sum(a.job_runs_audited for a in report.assessments),
+            "job_runs_violating": sum(len(a.job_run_violations) for a in report.assessments),
+            "job_run_violations_by_rule": report.job_run_violations_by_rule,
             "new_applications": len(report.new_applications),
             "first_scan": report.first_scan,
             "not_applicable": len(report.not_applicable),
@@ -61,6 +77,8 @@ def to_dict(report: ScanReport) -> dict[str, Any]:
                     {"rule": f.rule_id, "severity": f.severity.value, "message": f.message} for f in a.warnings
                 ],
                 "allowed": [{"rule": x.finding.rule_id, "reason": x.reason, "expires": x.expires} for x in a.allowed],
+                "exempt": [{"rule": e.rule_id, "reason": e.reason} for e in a.exemptions],
+                "job_runs": {"audited": a.job_runs_audited, "violating": [_job_run(j) for j in a.job_run_violations]},
             }
             for a in report.assessments
         ],
@@ -98,9 +116,32 @@ def print_table(report: ScanReport, console: Console) -> None:
         status = _app_status(a)
         style = {"violation": "red", "allowed": "cyan", "compliant": "green"}[status]
         label = f"{app.name} ({app.application_id})" + (" [bold]NEW[/bold]" if a.new else "")
-        rules = ", ".join(sorted({f.rule_id for f in a.violations})) or "-"
+        parts = [", ".join(sorted({f.rule_id for f in a.violations}))] if a.violations else []
+        if a.job_run_violations:
+            parts.append(f"{len(a.job_run_violations)} of {a.job_runs_audited} job run(s) dropped observability")
+        rules = "; ".join(parts) or "-"
+        if a.exemptions:
+            status += " (no lineage: exempt)"
         apps.add_row(app.account_id, app.region, label, app.release_label, f"[{style}]{status}[/{style}]", rules)
     console.print(apps)
+
+    runs = [(a, j) for a in report.assessments for j in a.job_run_violations]
+    if runs:
+        title = "Job runs that ran without observability: who submitted them and what to fix"
+        detail = Table(title=title, show_lines=True)
+        for column in ("application", "job run", "submitted by", "overrides", "rule", "how to fix"):
+            detail.add_column(column, overflow="fold")
+        for a, j in runs:
+            for f in j.findings:
+                detail.add_row(
+                    a.application.application_id,
+                    f"{j.job_run.job_run_id} ({j.job_run.name or '-'})",
+                    j.job_run.created_by or "-",
+                    ", ".join(j.overridden) or "-",
+                    f.rule_id,
+                    f.message,
+                )
+        console.print(detail)
 
     if report.violating:
         detail = Table(title="Violations: what to fix", show_lines=True)
@@ -135,6 +176,7 @@ def print_table(report: ScanReport, console: Console) -> None:
         f"[{style}]{report.status}[/{style}]: {summary['applications']} applications, "
         f"{summary['violating']} violating, {summary['new_applications']} new"
         + (" (first scan: baseline recorded)" if report.first_scan else "")
+        + f", {summary['job_runs_audited']} job runs read, {summary['job_runs_violating']} dropped observability"
         + f", {summary['not_scanned']} not scanned"
         + (f", {len(report.not_applicable)} not Spark" if report.not_applicable else "")
     )

@@ -7,12 +7,14 @@ value that could be a secret.
 
 from __future__ import annotations
 
+import itertools
 import re
+import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from emrs_observe.compliance.model import Application, Finding, Severity
-from emrs_observe.compliance.properties import spark_defaults, split_list
+from emrs_observe.compliance.model import Application, Exemption, Finding, Severity
+from emrs_observe.compliance.properties import Setting, all_settings, spark_defaults, split_list
 from emrs_observe.defaults import contract as c
 from emrs_observe.defaults.releases import Release, find
 from emrs_observe.defaults.spline import SplineBundle, bundle_from_coordinates, bundle_from_jar, major
@@ -21,12 +23,24 @@ from emrs_observe.defaults.spline import SplineBundle, bundle_from_coordinates, 
 @dataclass(frozen=True)
 class Context:
     application: Application
-    props: dict[str, str]
+    props: dict[str, str]  # the spark-defaults as Spark reads them (values trimmed)
     problems: tuple[str, ...]
     release: Release | None
+    settings: tuple[Setting, ...] = ()  # every string of the configuration, for the secret check
+
+    @property
+    def java17(self) -> bool:
+        """The driver runs Java 17: the release's default, or JAVA_HOME set to a Java 17 (EMR 6.11+)."""
+        home = self.props.get(c.DRIVER_JAVA_HOME, "")
+        return bool(self.release and self.release.java17) or bool(re.search(r"(?<!\d)17(?!\d)", home))
+
+    @property
+    def no_lineage(self) -> str | None:
+        return self.release.no_lineage if self.release else None
 
 
 Check = Callable[[Context], list[str]]
+Exempt = Callable[[Context], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -35,17 +49,22 @@ class Rule:
     severity: Severity
     title: str
     check: Check  # returns one message per problem found; empty when the rule passes
+    exempt: Exempt | None = field(default=None)  # a reason when the rule does not apply, by design
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: Severity, title: str) -> Callable[[Check], Check]:
+def rule(rule_id: str, severity: Severity, title: str, exempt: Exempt | None = None) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES.append(Rule(rule_id, severity, title, check))
+        RULES.append(Rule(rule_id, severity, title, check, exempt))
         return check
 
     return register
+
+
+def _lineage_exempt(ctx: Context) -> str | None:
+    return ctx.no_lineage
 
 
 def rule_ids() -> list[str]:
@@ -67,11 +86,20 @@ def _unparseable(ctx: Context) -> list[str]:
     ]
 
 
-@rule("plugin-registered", Severity.ERROR, "the logger plugin is in spark.plugins")
+def plugins(props: dict[str, str]) -> list[str]:
+    """The plugins Spark loads: spark.plugins.defaultList, then spark.plugins (Spark's PLUGINS entry)."""
+    return split_list(props.get(c.SPARK_PLUGINS_DEFAULT_LIST)) + split_list(props.get(c.SPARK_PLUGINS))
+
+
+@rule("plugin-registered", Severity.ERROR, "the logger plugin is in spark.plugins.defaultList or spark.plugins")
 def _plugin(ctx: Context) -> list[str]:
-    if c.PLUGIN_CLASS in split_list(ctx.props.get(c.SPARK_PLUGINS)):
+    if c.PLUGIN_CLASS in plugins(ctx.props):
         return []
-    return [f"{c.SPARK_PLUGINS} does not contain {c.PLUGIN_CLASS}: logs will not reach Datadog. Fix: add it"]
+    return [
+        f"neither {c.SPARK_PLUGINS_DEFAULT_LIST} nor {c.SPARK_PLUGINS} contains {c.PLUGIN_CLASS}: logs will not "
+        f"reach Datadog. Fix: add it to {c.SPARK_PLUGINS_DEFAULT_LIST}, which a job's own {c.SPARK_PLUGINS} "
+        "does not replace"
+    ]
 
 
 @rule("plugin-jar", Severity.ERROR, "the plugin jar is in spark.jars")
@@ -85,7 +113,7 @@ def _plugin_jar(ctx: Context) -> list[str]:
     ]
 
 
-@rule("spline-listener", Severity.ERROR, "the Spline listener is registered")
+@rule("spline-listener", Severity.ERROR, "the Spline listener is registered", _lineage_exempt)
 def _listener(ctx: Context) -> list[str]:
     if c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
         return []
@@ -104,7 +132,7 @@ def _dispatchers(props: dict[str, str]) -> list[str]:
     return [name] if name else []
 
 
-@rule("lineage-dispatcher", Severity.ERROR, "the emrs S3 lineage dispatcher is configured")
+@rule("lineage-dispatcher", Severity.ERROR, "the emrs S3 lineage dispatcher is configured", _lineage_exempt)
 def _dispatcher(ctx: Context) -> list[str]:
     messages = []
     if c.DISPATCHER_NAME not in _dispatchers(ctx.props):
@@ -132,6 +160,18 @@ def _bundle(ctx: Context) -> list[str]:
     release = ctx.release
     if release is None or release.unsupported:
         return []  # release-supported says why it cannot be checked
+    if release.no_lineage:
+        # Nothing of Spline can load here; a Spark 3 / Scala 2.12 bundle or its listener breaks the job.
+        found = [f"bundle spark-{b.spark} / Scala {b.scala}" for b in _bundles(ctx.props)]
+        if c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
+            found.append(f"Spline's listener in {c.SPARK_QUERY_LISTENERS}")
+        if not found:
+            return []
+        return [
+            f"{release.label} runs Spark {release.spark} / Scala {release.scala} but has {', '.join(found)}: "
+            f"{release.no_lineage}, and these cannot load on it (the listener stops the Spark session). "
+            "Fix: remove the Spline jar and listener (render the defaults again for this release)"
+        ]
     wanted = f"spark-{release.spark_minor}-spline-agent-bundle_{release.scala_binary}"
     fix = (
         f"Fix: put {wanted}-<version>.jar in spark.jars (staged in S3) or "
@@ -152,6 +192,39 @@ def _bundle(ctx: Context) -> list[str]:
     if release.spark_minor == "3.5" and bundle.version and (major(bundle.version) or 0) < 2:
         return [f"Spline {bundle.version} has no Spark 3.5 bundle; use Spline 2.x. {fix}"]
     return []
+
+
+def java_options(props: dict[str, str]) -> list[str]:
+    """The driver's Java options as Spark assembles them: defaultJavaOptions, then extraJavaOptions."""
+    tokens: list[str] = []
+    for key in (c.DRIVER_DEFAULT_JAVA_OPTIONS, c.DRIVER_EXTRA_JAVA_OPTIONS):
+        raw = props.get(key, "")
+        try:
+            tokens += shlex.split(raw)
+        except ValueError:  # unbalanced quotes: the launcher would refuse it; read it word by word
+            tokens += raw.split()
+    return tokens
+
+
+def _has_option(tokens: list[str], option: str) -> bool:
+    flag, _, value = option.partition("=")
+    return option in tokens or any(a == flag and b == value for a, b in itertools.pairwise(tokens))
+
+
+@rule(
+    "spline-java17-opens", Severity.ERROR, "on Java 17, the driver opens what Spline needs", _lineage_exempt
+)
+def _java17(ctx: Context) -> list[str]:
+    if not ctx.java17 or c.SPLINE_LISTENER_CLASS not in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
+        return []
+    if _has_option(java_options(ctx.props), c.SPLINE_JAVA17_OPTION):
+        return []
+    return [
+        f"the driver runs Java 17 with Spline but neither {c.DRIVER_DEFAULT_JAVA_OPTIONS} nor "
+        f"{c.DRIVER_EXTRA_JAVA_OPTIONS} has {c.SPLINE_JAVA17_OPTION}: the Spark session cannot start "
+        f"(Spline issue #782). Fix: add it to {c.DRIVER_DEFAULT_JAVA_OPTIONS}, which a job's own "
+        f"{c.DRIVER_EXTRA_JAVA_OPTIONS} does not replace"
+    ]
 
 
 @rule("vault-settings", Severity.ERROR, "the plugin's Vault settings are present")
@@ -206,10 +279,11 @@ def _own_redaction(props: dict[str, str]) -> re.Pattern[str] | None:
         return None  # a Java-only construct; Spark's default still applies
 
 
-def _secret_kind(key: str, value: str, own: re.Pattern[str] | None) -> str | None:
+def _secret_kind(key: str, value: str, own: re.Pattern[str] | None, where: str = "spark-defaults") -> str | None:
     if not value.strip():
         return None
-    if key not in _NOT_SECRET_KEYS and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
+    exempt_key = where == "spark-defaults" and key in _NOT_SECRET_KEYS
+    if not exempt_key and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
         return "a value under a secret-looking key (spark.redaction.regex)"
     for kind, pattern in _SECRET_VALUES:
         if pattern.search(value):
@@ -219,27 +293,60 @@ def _secret_kind(key: str, value: str, own: re.Pattern[str] | None) -> str | Non
     return None
 
 
-@rule("no-plaintext-secret", Severity.CRITICAL, "no secret in plain configuration")
+@rule("no-plaintext-secret", Severity.CRITICAL, "no secret in plain configuration, in any classification")
 def _secrets(ctx: Context) -> list[str]:
     own = _own_redaction(ctx.props)
     messages = []
-    for key in sorted(ctx.props):
-        kind = _secret_kind(key, ctx.props[key], own)
-        if kind:
+    seen: set[tuple[str, str]] = set()
+    for s in sorted(ctx.settings, key=lambda s: (s.where != "spark-defaults", s.where, s.key)):
+        kind = _secret_kind(s.key, s.value, own, s.where)
+        if kind and (s.where, s.key) not in seen:
+            seen.add((s.where, s.key))
+            name = s.key if s.where == "spark-defaults" else f"{s.where}: {s.key}"
             messages.append(
-                f"{key} holds {kind}: anyone who can read the application (console, API, Spark UI) sees it. "
+                f"{name} holds {kind}: anyone who can read the application (console, API, Spark UI) sees it. "
                 "Fix: remove it and rotate it; the plugin reads the Datadog key from Vault at run time"
             )
     return messages
 
 
+def application_settings(application: Application) -> tuple[list[Setting], list[str]]:
+    return all_settings(
+        application.runtime_configuration,
+        ("imageConfiguration", application.image_configuration),
+        ("monitoringConfiguration", application.monitoring_configuration),
+    )
+
+
+def check(ctx: Context) -> tuple[list[Finding], list[Exemption]]:
+    """Every rule over one configuration: findings, and the rules exempt by design."""
+    findings: list[Finding] = []
+    exemptions: list[Exemption] = []
+    for r in RULES:
+        reason = r.exempt(ctx) if r.exempt else None
+        if reason:
+            exemptions.append(Exemption(r.id, reason))
+            continue
+        findings.extend(Finding(r.id, r.severity, message) for message in r.check(ctx))
+    return findings, exemptions
+
+
+def application_context(application: Application) -> Context:
+    props, problems = spark_defaults(application.runtime_configuration)
+    settings, more = application_settings(application)
+    return Context(application, props, tuple(problems + more), find(application.release_label), tuple(settings))
+
+
 def evaluate(application: Application) -> list[Finding]:
     """Every finding for one application; [] when it is compliant or not a Spark application."""
+    return evaluate_with_exemptions(application)[0]
+
+
+def evaluate_with_exemptions(application: Application) -> tuple[list[Finding], list[Exemption]]:
     if application.type.upper() != "SPARK":
-        return []
-    props, problems = spark_defaults(application.runtime_configuration)
-    release = find(application.release_label)
-    ctx = Context(application, props, tuple(problems), release)
+        return [], []
+    ctx = application_context(application)
+    release = ctx.release
     findings: list[Finding] = []
     if release is None:
         findings.append(
@@ -259,6 +366,5 @@ def evaluate(application: Application) -> list[Finding]:
                 "Fix: upgrade the application to a supported release",
             )
         )
-    for r in RULES:
-        findings.extend(Finding(r.id, r.severity, message) for message in r.check(ctx))
-    return findings
+    found, exemptions = check(ctx)
+    return findings + found, exemptions

@@ -14,7 +14,7 @@ from emrs_observe.compliance.alerts import AlertEvent, plan
 from emrs_observe.compliance.allowlist import AllowEntry, assess, expired
 from emrs_observe.compliance.model import Application, Assessment, Inventory, ScanFailure
 from emrs_observe.compliance.pagerduty import Delivery, PagerDutySink
-from emrs_observe.compliance.rules import evaluate
+from emrs_observe.compliance.rules import evaluate_with_exemptions
 from emrs_observe.compliance.state import ScanState, StateError, load_state, save_state
 
 EXIT_COMPLIANT = 0
@@ -45,6 +45,14 @@ class ScanReport:
     @property
     def violations_by_rule(self) -> dict[str, int]:
         counts = Counter(f.rule_id for a in self.assessments for f in a.violations)
+        return dict(sorted(counts.items()))
+
+    @property
+    def job_run_violations_by_rule(self) -> dict[str, int]:
+        """Job runs (not findings) that dropped observability, per rule."""
+        counts = Counter(
+            rule for a in self.assessments for j in a.job_run_violations for rule in {f.rule_id for f in j.findings}
+        )
         return dict(sorted(counts.items()))
 
     @property
@@ -79,10 +87,13 @@ def run_scan(
     sink: PagerDutySink | None = None,
     now: dt.datetime | None = None,
     retrigger_after: dt.timedelta = dt.timedelta(hours=24),
+    state: ScanState | None = None,
 ) -> ScanReport:
+    """`state`: the state already loaded from `state_uri` (the job-run marks are needed before the
+    inventory is read); loaded here when not given."""
     now = now or dt.datetime.now(dt.timezone.utc)
     today = now.date()
-    state = load_state(state_uri)
+    state = state if state is not None else load_state(state_uri)
 
     assessments: list[Assessment] = []
     not_applicable: list[Application] = []
@@ -90,7 +101,12 @@ def run_scan(
         if app.type.upper() != "SPARK":
             not_applicable.append(app)
             continue
-        assessments.append(assess(app, evaluate(app), allow, today, _is_new(app, state)))
+        findings, exemptions = evaluate_with_exemptions(app)
+        runs = tuple(inventory.job_runs.get(app.key, ()))
+        audited = inventory.job_runs_audited.get(app.key, 0)
+        assessments.append(
+            assess(app, findings, allow, today, _is_new(app, state), tuple(exemptions), runs, audited)
+        )
 
     report = ScanReport(
         assessments,
@@ -119,7 +135,11 @@ def run_scan(
         scope = f"{failure.account_id}/{failure.region}"
         if failure.application_id and scope in by_scope:
             by_scope[scope].append(failure.application_id)
-    state.scopes.update(by_scope)
+    state.scopes.update({scope: sorted(set(ids)) for scope, ids in by_scope.items()})
+    state.job_run_marks.update(inventory.job_run_marks)
+    present = {app.key for app in inventory.applications}
+    for key in [k for k in state.job_run_marks if k.rsplit("/", 1)[0] in by_scope and k not in present]:
+        del state.job_run_marks[key]  # the application is gone
 
     if state_uri:
         try:

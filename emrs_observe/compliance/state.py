@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from emrs_observe.compliance.model import JobRunMark
 from emrs_observe.storage import StorageError, read_optional, write_bytes
 
 FORMAT = "emrs-observe.compliance-state"
@@ -21,7 +22,7 @@ class StateError(ValueError):
 
 @dataclass
 class OpenAlert:
-    kind: str  # "violation" | "scan"
+    kind: str  # "violation" | "scan" | "job-runs"
     account_id: str
     region: str | None
     application_id: str | None
@@ -37,6 +38,8 @@ class ScanState:
     scopes: dict[str, list[str]] = field(default_factory=dict)  # "account/region" -> application ids
     open_alerts: dict[str, OpenAlert] = field(default_factory=dict)  # dedup key -> alert
     exists: bool = False
+    # "account/region/application" -> job runs audited up to (one small entry per application)
+    job_run_marks: dict[str, JobRunMark] = field(default_factory=dict)
 
 
 def load_state(uri: str | None) -> ScanState:
@@ -54,9 +57,13 @@ def load_state(uri: str | None) -> ScanState:
             raise ValueError(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
         scopes = {str(k): [str(a) for a in v] for k, v in doc.get("scopes", {}).items()}
         alerts = {str(k): OpenAlert(**v) for k, v in doc.get("open_alerts", {}).items()}
-    except (ValueError, TypeError, AttributeError) as exc:
+        marks = {
+            str(k): JobRunMark(str(v["created_at"]), tuple(str(i) for i in v.get("ids", [])))
+            for k, v in doc.get("job_runs", {}).items()
+        }
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise StateError(f"state {uri} is not a scanner state document ({exc}); move it away to start afresh") from None
-    return ScanState(scopes, alerts, True)
+    return ScanState(scopes, alerts, True, marks)
 
 
 def save_state(uri: str, state: ScanState) -> None:
@@ -65,6 +72,9 @@ def save_state(uri: str, state: ScanState) -> None:
         "version": 1,
         "scopes": {k: sorted(v) for k, v in sorted(state.scopes.items())},
         "open_alerts": {k: a.to_json() for k, a in sorted(state.open_alerts.items())},
+        "job_runs": {
+            k: {"created_at": m.created_at, "ids": list(m.ids)} for k, m in sorted(state.job_run_marks.items())
+        },
     }
     try:
         write_bytes(uri, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))

@@ -14,10 +14,23 @@ DISPATCHER_NAME = "emrs"
 DISPATCHER_CLASS = "emrs.observe.spline.S3LineageDispatcher"
 
 SPARK_PLUGINS = "spark.plugins"
+# Spark prepends this administrators' list to spark.plugins (core config PLUGINS,
+# `.withPrepended(DEFAULT_PLUGINS_LIST)`, Spark 3.0 to 4.0), so a job that sets its own
+# spark.plugins keeps ours. The renderer writes the plugin here.
+SPARK_PLUGINS_DEFAULT_LIST = "spark.plugins.defaultList"
 SPARK_JARS = "spark.jars"
 SPARK_JARS_PACKAGES = "spark.jars.packages"
 SPARK_QUERY_LISTENERS = "spark.sql.queryExecutionListeners"
 SPARK_REDACTION_REGEX = "spark.redaction.regex"
+# Spark prepends spark.driver.defaultJavaOptions to spark.driver.extraJavaOptions (core config
+# DRIVER_JAVA_OPTIONS `.withPrepended(DRIVER_DEFAULT_JAVA_OPTIONS)`, and the launcher puts both on
+# the driver's command line), so a job's own extraJavaOptions do not drop an option written here.
+DRIVER_DEFAULT_JAVA_OPTIONS = "spark.driver.defaultJavaOptions"
+DRIVER_EXTRA_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+DRIVER_JAVA_HOME = "spark.emr-serverless.driverEnv.JAVA_HOME"
+# Spline 2.x loads its default config through a jar: URL connection; on Java 17 that needs this
+# package opened, or creating the Spark session fails (AbsaOSS/spline-spark-agent#782).
+SPLINE_JAVA17_OPTION = "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED"
 SPLINE_DISPATCHER = "spark.spline.lineageDispatcher"
 SPLINE_DISPATCHER_CLASS = f"spark.spline.lineageDispatcher.{DISPATCHER_NAME}.className"
 SPLINE_DISPATCHER_LOCATION = f"spark.spline.lineageDispatcher.{DISPATCHER_NAME}.location"
@@ -45,7 +58,13 @@ VAULT_ROLE_METHODS = ("aws", "approle")
 PLUGIN_JAR_NAME = re.compile(r"^emrs-observe[A-Za-z0-9._+-]*\.jar$")
 
 SPLINE_GROUP = "za.co.absa.spline.agent.spark"
-DEFAULT_SPLINE_VERSION = "2.2.3"
+# The bundle the project builds its dispatcher against and tests with (../shared/jars).
+DEFAULT_SPLINE_VERSION = "2.2.0"
+# Spline has no release for Spark 4 / Scala 2.13 (its newest bundle is spark-3.5 … _2.12).
+NO_SPLINE_FOR_SPARK_4 = (
+    "Spline publishes no agent for Spark 4 / Scala 2.13 (its newest bundle is "
+    "spark-3.5-spline-agent-bundle_2.12), so lineage is not captured on this release"
+)
 
 # Spark's own default for spark.redaction.regex (Spark 3.x docs, "Runtime Environment").
 SPARK_DEFAULT_REDACTION_REGEX = r"(?i)secret|password|token|access[.]key"

@@ -8,6 +8,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from emrs_observe.defaults.contract import NO_SPLINE_FOR_SPARK_4
+
 
 class UnsupportedReleaseError(ValueError):
     """A release label that is not in the table, or that the plugin cannot serve; says which are."""
@@ -29,6 +31,19 @@ class Release:
     @property
     def scala_binary(self) -> str:
         return ".".join(self.scala.split(".")[:2])
+
+    @property
+    def spark_major(self) -> int:
+        return int(self.spark.split(".", 1)[0])
+
+    @property
+    def java17(self) -> bool:
+        return self.java == "17"
+
+    @property
+    def no_lineage(self) -> str | None:
+        """Why this release cannot capture lineage, or None when a Spline agent exists for it."""
+        return NO_SPLINE_FOR_SPARK_4 if self.spark_major >= 4 else None
 
 
 def _row(raw: dict[str, Any]) -> Release:

@@ -45,7 +45,7 @@ _TAG_PART = re.compile(r"^[A-Za-z0-9_.\-/@]+$")
 
 def spline_bundle(release: Release, version: str) -> SplineBundle:
     if not is_valid_version(version):
-        raise RenderError(f"--spline-version {version!r} is not a version such as 2.2.3")
+        raise RenderError(f"--spline-version {version!r} is not a version such as 2.2.0")
     if release.spark_minor == "3.5" and (major(version) or 0) < 2:
         raise RenderError(f"--spline-version {version}: the Spark 3.5 bundle exists only from Spline 2.0")
     return SplineBundle(release.spark_minor, release.scala_binary, version)
@@ -106,23 +106,58 @@ def _spline_jar_uri(req: RenderRequest, bundle: SplineBundle) -> str | None:
     return uri
 
 
+def _with(existing: str | None, item: str, sep: str) -> str:
+    """`item` added to a list-valued setting the caller already has (extra), once."""
+    parts = [p for p in (existing or "").split(sep) if p.strip()]
+    return sep.join(parts if item in (p.strip() for p in parts) else [*parts, item])
+
+
+def render_notes(req: RenderRequest) -> list[str]:
+    """What the rendered configuration leaves out on purpose, and why (printed beside it)."""
+    release = lookup(req.release_label)
+    notes = []
+    if release.no_lineage:
+        notes.append(
+            f"{release.label} runs Spark {release.spark} / Scala {release.scala}: {release.no_lineage}. Only the "
+            "logger plugin is rendered; the scanner lists the missing lineage as a known exemption"
+        )
+        if req.spline_jar or req.spline_from_maven:
+            notes.append(f"--spline-jar / --spline-from-maven ignored for {release.label}")
+    elif release.java17:
+        notes.append(
+            f"{release.label} runs Java {release.java}: {c.DRIVER_DEFAULT_JAVA_OPTIONS} carries "
+            f"{c.SPLINE_JAVA17_OPTION}, without which Spline stops the Spark session from starting"
+        )
+    return notes
+
+
 def render_properties(req: RenderRequest) -> dict[str, str]:
     """The spark-defaults classification's properties, sorted by key."""
     release = lookup(req.release_label)
     _check_request(req)
-    bundle = spline_bundle(release, req.spline_version)
-    spline_jar = _spline_jar_uri(req, bundle)
     location = req.lineage_location if req.lineage_location.endswith("/") else req.lineage_location + "/"
 
     props: dict[str, str] = dict(req.extra)
-    props[c.SPARK_PLUGINS] = c.PLUGIN_CLASS
-    props[c.SPARK_JARS] = ",".join(j for j in (req.plugin_jar, spline_jar) if j)
-    if spline_jar is None:
-        props[c.SPARK_JARS_PACKAGES] = bundle.coordinates
-    props[c.SPARK_QUERY_LISTENERS] = c.SPLINE_LISTENER_CLASS
-    props[c.SPLINE_DISPATCHER] = c.DISPATCHER_NAME
-    props[c.SPLINE_DISPATCHER_CLASS] = c.DISPATCHER_CLASS
-    props[c.SPLINE_DISPATCHER_LOCATION] = location
+    # The default list, not spark.plugins: Spark prepends it to a job's own spark.plugins.
+    props[c.SPARK_PLUGINS_DEFAULT_LIST] = _with(props.get(c.SPARK_PLUGINS_DEFAULT_LIST), c.PLUGIN_CLASS, ",")
+    jars = [req.plugin_jar]
+    if release.no_lineage is None:
+        bundle = spline_bundle(release, req.spline_version)
+        spline_jar = _spline_jar_uri(req, bundle)
+        if spline_jar is None:
+            props[c.SPARK_JARS_PACKAGES] = bundle.coordinates
+        else:
+            jars.append(spline_jar)
+        props[c.SPARK_QUERY_LISTENERS] = c.SPLINE_LISTENER_CLASS
+        props[c.SPLINE_DISPATCHER] = c.DISPATCHER_NAME
+        props[c.SPLINE_DISPATCHER_CLASS] = c.DISPATCHER_CLASS
+        props[c.SPLINE_DISPATCHER_LOCATION] = location
+        if release.java17:
+            # defaultJavaOptions, not extraJavaOptions: Spark prepends it to a job's own options.
+            props[c.DRIVER_DEFAULT_JAVA_OPTIONS] = _with(
+                props.get(c.DRIVER_DEFAULT_JAVA_OPTIONS), c.SPLINE_JAVA17_OPTION, " "
+            )
+    props[c.SPARK_JARS] = ",".join(jars)
     props[c.VAULT_ADDR] = req.vault_addr
     props[c.VAULT_AUTH_METHOD] = req.vault_auth_method
     if req.vault_role:

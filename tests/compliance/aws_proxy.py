@@ -43,10 +43,15 @@ class AwsFaultProxy(RecordingServer):
         if service == "sts":
             return "sts:" + parse_qs(request.body.decode()).get("Action", ["?"])[0]
         path = urlparse(request.path).path.rstrip("/")
+        parts = path.split("/")  # "", "applications", id, "jobruns", run id
         if request.method == "GET" and path == "/applications":
             return "emr-serverless:ListApplications"
-        if request.method == "GET" and path.startswith("/applications/"):
+        if request.method == "GET" and len(parts) == 3 and parts[1] == "applications":
             return "emr-serverless:GetApplication"
+        if request.method == "GET" and len(parts) == 4 and parts[3] == "jobruns":
+            return "emr-serverless:ListJobRuns"
+        if request.method == "GET" and len(parts) == 5 and parts[3] == "jobruns":
+            return "emr-serverless:GetJobRun"
         return f"{service}:{request.method} {path}"
 
     def _handle(self, request: Request) -> tuple[int, dict[str, str], bytes]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,9 +83,15 @@ class Estate:
         release: str = "emr-7.2.0",
         app_type: str = "SPARK",
     ) -> str:
-        app_id: str = self.client(account, region).create_application(name=name, releaseLabel=release, type=app_type)[
-            "applicationId"
-        ]
+        # moto accepts only emr-<d>.<dd>.0 labels: AWS's emr-spark-8.0.0 is set on its backend
+        moto_label = release if re.match(r"^emr-\d\.\d{1,2}\.0$", release) else "emr-7.2.0"
+        app_id: str = self.client(account, region).create_application(
+            name=name, releaseLabel=moto_label, type=app_type
+        )["applicationId"]
+        if moto_label != release:
+            from moto.backends import get_backend
+
+            get_backend("emr-serverless")[account][region].applications[app_id].release_label = release
         if runtime is not None:
             self.set_runtime(account, region, app_id, runtime)
         return app_id
@@ -92,6 +100,38 @@ class Estate:
         from moto.backends import get_backend
 
         get_backend("emr-serverless")[account][region].applications[app_id].runtime_configuration = runtime
+
+    def start_job_run(
+        self,
+        account: str,
+        region: str,
+        app_id: str,
+        name: str,
+        submit_parameters: str | None = None,
+        overrides: dict[str, Any] | None = None,
+        created_by: str = "arn:aws:iam::123456789012:user/jane",
+        created_at: dt.datetime | None = None,
+    ) -> str:
+        """StartJobRun through boto3, then what moto leaves out: createdBy, and a createdAt to the
+        second (moto stamps every job run with midnight of the day)."""
+        from moto.backends import get_backend
+
+        driver: dict[str, Any] = {"entryPoint": "s3://jobs/main.py"}
+        if submit_parameters is not None:
+            driver["sparkSubmitParameters"] = submit_parameters
+        kwargs: dict[str, Any] = {"configurationOverrides": overrides} if overrides else {}
+        run_id: str = self.client(account, region).start_job_run(
+            applicationId=app_id,
+            executionRoleArn=f"arn:aws:iam::{account}:role/emr-jobs",
+            name=name,
+            jobDriver={"sparkSubmit": driver},
+            **kwargs,
+        )["jobRunId"]
+        run = get_backend("emr-serverless")[account][region].get_job_run(app_id, run_id)
+        run.created_by = created_by
+        at = created_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        run.created_at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)  # moto keeps naive UTC times
+        return run_id
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from emrs_observe.compliance.alerts import AlertEvent
 from emrs_observe.compliance.pagerduty import PagerDutySink
 from tests.compliance.conftest import (
     ROUTING_KEY,
+    Estate,
     app_doc,
     compliant_props,
+    new_account,
     run_cli,
     scan_json,
     spark_defaults,
@@ -33,18 +35,25 @@ def test_the_example_inventory_and_config_scan_offline(tmp_path: Path) -> None:
     assert code == 3
     status = {a["name"]: a["status"] for a in report["applications"]}
     assert status == {
-        "orders-etl": "compliant",
-        "billing-daily": "compliant",
+        "orders-etl": "compliant",  # its job run adds its own plugin and Java options: both survive
+        "billing-daily": "violation",  # its job run's --jars replaced the plugin jar and the Spline bundle
         "legacy-reports": "allowed",
         "adhoc-notebooks": "violation",
         "marketing-ml": "violation",
     }
     assert report["summary"]["not_applicable"] == 1
+    assert report["summary"]["job_runs_audited"] == 2 and report["summary"]["job_runs_violating"] == 1
+    billing = next(a for a in report["applications"] if a["name"] == "billing-daily")
+    assert billing["violations"] == []  # the application's own defaults are fine
+    (run,) = billing["job_runs"]["violating"]
+    assert run["name"] == "billing-backfill" and run["created_by"] == "arn:aws:iam::111111111111:user/jane.doe"
+    assert run["overrides"] == ["spark.jars"]
+    assert {v["rule"] for v in run["violations"]} == {"plugin-jar", "spline-bundle"}
 
 
 def test_table_output_names_each_violation_and_its_fix(tmp_path: Path) -> None:
     inventory = write_inventory(
-        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins": ""})))]
+        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))]
     )
     result = run_cli("compliance", "scan", "--input", str(inventory))
     assert result.exit_code == 3
@@ -63,6 +72,8 @@ def test_table_output_names_each_violation_and_its_fix(tmp_path: Path) -> None:
             '[{"application": {"applicationId": "a", "arn": "arn:aws:s3:::bucket", "releaseLabel": "emr-7.2.0"}}]',
             "is not an EMR Serverless application ARN",
         ),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays or objects too deeply to be an inventory"),
+        ('[{"jobRun": {"applicationId": "00fnope"}}]', "entry [0]: job run of application '00fnope', which is not"),
     ],
 )
 def test_a_malformed_inventory_file_is_refused_naming_file_and_entry(
@@ -166,7 +177,7 @@ def test_undelivered_alerts_make_the_scan_incomplete_and_are_retried_next_time(
     tmp_path: Path, pagerduty: PagerDutyReceiver
 ) -> None:
     inventory = write_inventory(
-        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins": ""})))]
+        tmp_path / "inv.json", [app_doc(spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))]
     )
     state = tmp_path / "state.json"
     pagerduty.inject(Fault(400, body=b'{"status":"invalid event"}'))
@@ -200,3 +211,38 @@ def test_server_errors_are_retried_then_reported(pagerduty: PagerDutyReceiver, t
     failed = sink.send([event]).failed
     assert failed == [(event, "PagerDuty answered HTTP 500")]
     assert ROUTING_KEY not in repr(sink)
+
+
+def test_a_file_written_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "inv.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps([{"application": app_doc(spark_defaults(compliant_props()))}]).encode()
+    )
+    code, report, _ = scan_json("--input", str(path))
+    assert code == 0 and report["summary"]["applications"] == 1
+
+
+def test_values_are_compared_as_spark_reads_them_trimmed(tmp_path: Path) -> None:
+    padded = {k: f"  {v} " for k, v in compliant_props().items()}
+    inventory = write_inventory(tmp_path / "inv.json", [app_doc(spark_defaults(padded))])
+    code, report, _ = scan_json("--input", str(inventory))
+    assert code == 0, report["applications"][0]["violations"]
+
+
+def test_offline_job_runs_are_checked_against_their_application(tmp_path: Path, estate: Estate) -> None:
+    """get-job-run responses as moto answers them (fields moto drops set on its backend)."""
+    account, region = new_account(), "eu-west-1"
+    app_id = estate.create(account, region, "etl", spark_defaults(compliant_props()))
+    client = estate.client(account, region)
+    bad = estate.start_job_run(account, region, app_id, "bad", "--conf spark.plugins.defaultList=com.acme.P")
+    good = estate.start_job_run(account, region, app_id, "good", "--conf spark.plugins=com.acme.P")
+    docs: list[dict[str, object]] = [{"application": client.get_application(applicationId=app_id)["application"]}]
+    docs[0]["application"]["runtimeConfiguration"] = spark_defaults(compliant_props())  # type: ignore[index]
+    docs += [{"jobRun": client.get_job_run(applicationId=app_id, jobRunId=r)["jobRun"]} for r in (bad, good)]
+    path = tmp_path / "inv.json"
+    path.write_text(json.dumps(docs, default=str))
+    code, report, _ = scan_json("--input", str(path))
+    assert code == 3
+    (app,) = report["applications"]
+    assert app["job_runs"]["audited"] == 2
+    assert [(r["id"], r["overrides"]) for r in app["job_runs"]["violating"]] == [(bad, ["spark.plugins.defaultList"])]

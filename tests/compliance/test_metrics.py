@@ -34,7 +34,7 @@ def datadog(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
 
 
 def inventory(tmp_path: Path) -> Path:
-    broken = compliant_props(**{"spark.plugins": "", "spark.sql.queryExecutionListeners": ""})
+    broken = compliant_props(**{"spark.plugins.defaultList": "", "spark.sql.queryExecutionListeners": ""})
     return write_inventory(
         tmp_path / "inv.json",
         [

@@ -33,7 +33,7 @@ def test_rendered_defaults_pass_every_rule() -> None:
 @pytest.mark.parametrize(
     ("change", "rule"),
     [
-        ({"spark.plugins": "com.other.Plugin"}, "plugin-registered"),
+        ({"spark.plugins.defaultList": "com.other.Plugin"}, "plugin-registered"),
         ({"spark.jars": "s3://a/other.jar,s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"}, "plugin-jar"),
         ({"spark.sql.queryExecutionListeners": "com.other.Listener"}, "spline-listener"),
         ({"spark.spline.lineageDispatcher": "http"}, "lineage-dispatcher"),
@@ -185,3 +185,109 @@ def test_rule_ids_are_unique_and_stable() -> None:
     ids = rule_ids()
     assert len(ids) == len(set(ids))
     assert {"plugin-registered", "spline-bundle", "no-plaintext-secret", "properties-unparseable"} <= set(ids)
+
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        (
+            {
+                "classification": "spark-env",
+                "configurations": [{"classification": "export", "properties": {"DD_API_KEY": SECRET}}],
+            },
+            "spark-env/export: DD_API_KEY",
+        ),
+        (
+            {"classification": "spark-hive-site", "properties": {"javax.jdo.option.ConnectionPassword": "hunter22"}},
+            "spark-hive-site: javax.jdo.option.ConnectionPassword",
+        ),
+        (
+            {
+                "classification": "spark-driver-log4j2",
+                "properties": {"appender.http.url": "https://user:pa55word@logs.example.com/intake"},
+            },
+            "spark-driver-log4j2: appender.http.url",
+        ),
+        (  # nested three deep
+            {
+                "classification": "spark-env",
+                "configurations": [
+                    {
+                        "classification": "export",
+                        "configurations": [
+                            {"classification": "x", "properties": {"T": "hvs.CAESIJlU9ZBWtXr2eOz3z0d0nOtr"}}
+                        ],
+                    }
+                ],
+            },
+            "spark-env/export/x: T",
+        ),
+    ],
+)
+def test_a_secret_in_any_classification_is_critical_and_never_echoed(extra: dict[str, Any], where: str) -> None:
+    runtime = [*spark_defaults(compliant_props()), extra]
+    findings = evaluate(app(runtime))
+    assert [(f.rule_id, f.severity) for f in findings] == [("no-plaintext-secret", Severity.CRITICAL)]
+    assert where in findings[0].message
+    for secret in (SECRET, "hunter22", "pa55word", "hvs.CAESIJ"):
+        assert secret not in findings[0].message
+
+
+def test_secrets_in_image_and_monitoring_configuration_are_found() -> None:
+    application = Application(
+        "111111111111",
+        "eu-west-1",
+        "00f1",
+        "job",
+        "arn:x",
+        "emr-7.2.0",
+        "Spark",
+        "CREATED",
+        None,
+        spark_defaults(compliant_props()),
+        image_configuration={"imageUri": "123.dkr.ecr.eu-west-1.amazonaws.com/spark:7?password=s3cr3t"},
+        monitoring_configuration={"prometheusMonitoringConfiguration": {"remoteWriteUrl": "https://a:b0b@prom/api"}},
+    )
+    messages = [f.message for f in evaluate(application)]
+    assert len(messages) == 2 and all("s3cr3t" not in m and "b0b" not in m for m in messages)
+    assert any(m.startswith("imageConfiguration: imageUri") for m in messages)
+
+
+def test_spark_4_exempts_lineage_and_refuses_a_spark_3_bundle() -> None:
+    from emrs_observe.compliance.rules import evaluate_with_exemptions
+    from emrs_observe.defaults.render import RenderRequest, render_properties
+
+    props = render_properties(
+        RenderRequest("emr-spark-8.0.0", "s3://a/emrs-observe-plugin-0.1.0.jar", "s3://lineage/p/", "https://v", "r")
+    )
+    findings, exemptions = evaluate_with_exemptions(app(spark_defaults(props), "emr-spark-8.0.0"))
+    assert findings == [] and {e.rule_id for e in exemptions} == {
+        "spline-listener",
+        "lineage-dispatcher",
+        "spline-java17-opens",
+    }
+    assert all("no agent for Spark 4" in e.reason for e in exemptions)
+    # what was right for emr-7.x cannot load on Spark 4 / Scala 2.13
+    messages = failing(compliant_props(), "emr-spark-8.0.0")
+    assert list(messages) == ["spline-bundle"] and "Scala 2.12" in messages["spline-bundle"][0]
+
+
+def test_java_17_needs_the_option_spline_needs_wherever_the_driver_options_have_it() -> None:
+    option = "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED"
+    assert "spline-java17-opens" in failing(without(compliant_props(), "spark.driver.defaultJavaOptions"))
+    moved = without(compliant_props(), "spark.driver.defaultJavaOptions")
+    assert failing({**moved, "spark.driver.extraJavaOptions": f"-Xss4m {option}"}) == {}
+    assert (
+        failing(
+            {**moved, "spark.driver.extraJavaOptions": "--add-opens java.base/sun.net.www.protocol.jar=ALL-UNNAMED"}
+        )
+        == {}
+    )
+    # emr-6.x runs Java 8 unless the application points JAVA_HOME at a Java 17
+    legacy = without(compliant_props("emr-6.15.0"), "spark.driver.defaultJavaOptions")
+    assert failing(legacy, "emr-6.15.0") == {}
+    java17 = {**legacy, "spark.emr-serverless.driverEnv.JAVA_HOME": "/usr/lib/jvm/java-17-amazon-corretto.x86_64/"}
+    assert set(failing(java17, "emr-6.15.0")) == {"spline-java17-opens"}

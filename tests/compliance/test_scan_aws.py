@@ -76,7 +76,7 @@ def test_two_scans_across_accounts_regions_and_failures(
 
     make("ok-a-eu", a, "eu-west-1", spark_defaults(compliant_props()))
     make("ok-b-us", b, "us-east-1", spark_defaults(compliant_props("emr-6.15.0")), release="emr-6.15.0")
-    make("no-plugin", a, "us-east-1", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    make("no-plugin", a, "us-east-1", spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""})))
     make("wrong-bundle", b, "eu-west-1", spark_defaults(compliant_props(**{"spark.jars": BAD_BUNDLE})))
     make(
         "leaks-key",
@@ -230,14 +230,20 @@ def test_listing_is_paginated(
     code, report, _ = scan_json(config=config)
     assert code == 0 and report["summary"]["applications"] == 53
     assert aws_proxy.operations["emr-serverless:ListApplications"] == 2  # pages of 50
-    assert report["summary"]["api_calls"] == {"AssumeRole": 1, "GetApplication": 53, "ListApplications": 2}
+    assert report["summary"]["api_calls"] == {
+        "AssumeRole": 1,
+        "GetApplication": 53,
+        "ListApplications": 2,
+        "ListJobRuns": 53,  # one per application: it has no job runs
+    }
 
 
 def test_an_application_that_cannot_be_read_is_reported_alerted_and_its_alerts_kept(
     tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
 ) -> None:
     account = new_account()
-    broken = estate.create(account, "eu-west-1", "broken", spark_defaults(compliant_props(**{"spark.plugins": ""})))
+    no_plugin = spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""}))
+    broken = estate.create(account, "eu-west-1", "broken", no_plugin)
     config = write_config(
         tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": ["eu-west-1"]}], [], tmp_path / "s.json"
     )
@@ -288,3 +294,28 @@ def test_an_account_scanned_with_ambient_credentials_must_be_the_one_configured(
             "reason": "the credentials in use belong to account 123456789012; give a role_arn",
         }
     ]
+
+
+def test_the_newest_releases_are_scanned_and_spark_4_lineage_is_an_exemption(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", raising=False)
+    account, region = new_account(), "eu-west-1"
+    ok_7 = estate.create(
+        account, region, "ok-7.13", spark_defaults(compliant_props("emr-7.13.0")), release="emr-7.13.0"
+    )
+    spark4 = compliant_props("emr-spark-8.0.0")
+    ok_8 = estate.create(account, region, "ok-8", spark_defaults(spark4), release="emr-spark-8.0.0")
+    # the emr-7.x defaults copied onto a Spark 4 application: its Spline bundle cannot load there
+    old = estate.create(account, region, "copied", spark_defaults(compliant_props()), release="emr-spark-8.0.0")
+    config = write_config(
+        tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": [region]}], [], tmp_path / "s"
+    )
+    code, report, _ = scan_json(config=config)
+    assert code == 3
+    apps = by_id(report)
+    assert (apps[ok_7]["status"], apps[ok_7]["exempt"]) == ("compliant", [])
+    assert apps[ok_8]["status"] == "compliant" and apps[ok_8]["release_label"] == "emr-spark-8.0.0"
+    assert {e["rule"] for e in apps[ok_8]["exempt"]} == {"spline-listener", "lineage-dispatcher", "spline-java17-opens"}
+    assert [v["rule"] for v in apps[old]["violations"]] == ["spline-bundle"]
+    assert "release-supported" not in str(report)
