@@ -104,9 +104,9 @@ def test_window_partition_and_order_are_indirect_not_direct() -> None:
 
 def test_union_synthetic_attributes_merge_every_branch() -> None:
     b = PlanBuilder()
-    one = b.read(["s3://lake/a/x.parquet"], ["id", "v"])
-    two = b.read(["s3://lake/b/y.parquet"], ["key", "w"])
-    three = b.read(["s3://lake/c/z.parquet"], ["id", "v"])
+    one = b.read(["s3://lake/a"], ["id", "v"])
+    two = b.read(["s3://lake/b"], ["key", "w"])
+    three = b.read(["s3://lake/c"], ["id", "v"])
     u = b.union(b.union(one, two), three)
     b.write(b.project(u, [u["id"], b.alias(b.fn("upper", u["v"]), "v_up")]), "s3://lake/out/u")
     assert columns_of(b) == {
