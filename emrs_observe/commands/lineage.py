@@ -12,7 +12,7 @@ import click
 
 from emrs_observe.datahub.sinks import Sink, SinkError, open_sink
 from emrs_observe.lineage.engine import LineageError, WriteLineage, compute_lineage
-from emrs_observe.lineage.naming import DatasetNamer, NamingError
+from emrs_observe.lineage.naming import DatasetNamer, NamingError, PathSpec, Warehouse
 from emrs_observe.lineage.render import lineage_to_dict, lineage_to_dot
 from emrs_observe.pipeline.checkpoint import CheckpointError
 from emrs_observe.pipeline.processor import RunOptions, RunSummary, run_lineage
@@ -43,10 +43,25 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _checked(parse: Callable[[str], object]) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
+                                                           tuple[str, ...]]:
+    """A bad path spec or warehouse is a usage error (exit 2) naming the value, before anything runs."""
+    def check(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            try:
+                parse(value)
+            except NamingError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return values
+    return check
+
+
 def naming_options(func: F) -> F:
     func = click.option("--path-spec", "path_specs", multiple=True, envvar="EMRS_OBSERVE_PATH_SPECS",
+                        callback=_checked(PathSpec.parse),
                         help="Path spec such as s3://bucket/data/{table}/* naming tables (repeatable).")(func)
     func = click.option("--warehouse", "warehouses", multiple=True, envvar="EMRS_OBSERVE_WAREHOUSES",
+                        callback=_checked(Warehouse.parse),
                         help="Catalog folder whose table folders are named as their tables: the Spark "
                              "warehouse (s3://bucket/warehouse, <wh>/<db>.db/<table>) or one database's "
                              "location (DB=s3://bucket/db). Makes a CTAS one dataset (repeatable).")(func)

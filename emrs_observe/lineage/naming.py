@@ -35,6 +35,7 @@ _GENERATED_FILE = re.compile(
 # Directories a job writes through before committing: everything from them down is the job's output folder.
 _STAGING_DIR = re.compile(r"^(_temporary|\.spark-staging-.*|\.hive-staging.*|_spark_metadata)$")
 _PARTITION = re.compile(r"^[^=/]+=[^/]*$")
+_JDBC_QUERY = re.compile(r":(\s*\(.*\)\s*[\w$]*\s*)$", re.DOTALL)
 _CATALOG_PARAM_KEYS = ("table", "catalogTable", "tableMeta", "tableIdentifier", "tableName", "tableIdent")
 
 # JDBC sub-protocol → DataHub platform (the names of DataHub's SQL sources; `sqlserver` is `mssql`).
@@ -224,7 +225,9 @@ class DatasetNamer:
         if not uri:
             raise NamingError("an empty location cannot name a dataset")
         if uri.lower().startswith("jdbc:"):
-            url, sep, table = uri.rpartition(":")
+            # `<url>:<table>`, or `<url>:(<query>) <alias>` for a read of a query, whose text may hold colons.
+            query = _JDBC_QUERY.search(uri)
+            url, sep, table = (uri[: query.start()], ":", query.group(1)) if query else uri.rpartition(":")
             if not sep or not url.lower().startswith("jdbc:") or ":" not in url[5:]:
                 raise NamingError(f"JDBC source {uri!r} is not `<jdbc url>:<table>` as Spline writes it")
             return jdbc_dataset(url, table)

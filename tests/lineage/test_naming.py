@@ -12,12 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from datahub.emitter.mce_builder import make_dataset_urn
 from datahub.ingestion.source.data_lake_common.path_spec import PathSpec as DataHubPathSpec
 from datahub.ingestion.source.kafka_connect.common import has_three_level_hierarchy, normalize_jdbc_url
 from datahub.ingestion.source.sql.sqlalchemy_uri_mapper import get_platform_from_sqlalchemy_uri
 from datahub.metadata.urns import DatasetUrn
 
+from emrs_observe.cli import main
 from emrs_observe.lineage.engine import compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer, DatasetRef, NamingError, find_table_identifier
 from emrs_observe.spline.plans import parse_plan
@@ -128,6 +130,7 @@ def test_bad_path_specs_are_refused_by_name(spec: str, message: str) -> None:
     ("s3:///x", "has no bucket"),
     ("", "empty location"),
     ("jdbc:postgresql://db:5432/sales:(SELECT id FROM people) SPARK_GEN_SUBQ_0", "query, not a table"),
+    ("jdbc:mysql://db/sales:(SELECT id FROM t WHERE ts > '10:00') SPARK_GEN_SUBQ_1", "query, not a table"),
     ("jdbc:postgresql://db:5432/:people", "names no database"),
     ("jdbc:oracle:thin:@//db:1521/ORCL:EMP", "has no schema"),
 ])
@@ -237,3 +240,13 @@ def test_real_jdbc_write_and_read_are_one_dataset() -> None:
     written, read = lineage("jdbc-1"), lineage("jdbc-2")
     assert written.output == DatasetRef("derby", "APP.PEOPLE")
     assert read.inputs == (written.output,)
+
+
+def test_lineage_show_takes_the_warehouse_and_refuses_bad_naming_options() -> None:
+    plan = str(FIXTURES / "ctas-1.plan.json")
+    shown = CliRunner().invoke(main, ["lineage", "show", plan, "--format", "json", "--warehouse", WAREHOUSE])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)[0]["output"] == "glue:sales.people_ctas"
+    for option, value in (("--warehouse", "sales=jdbc:postgresql://db/x"), ("--path-spec", "s3://bucket/data/*")):
+        refused = CliRunner().invoke(main, ["lineage", "show", plan, option, value])
+        assert refused.exit_code == 2 and value in refused.output and option in refused.output
