@@ -87,6 +87,11 @@ spark.read.json(f"{work}/people.json").write.mode("overwrite").partitionBy("coun
 job("partition-read-to-csv-file-folder")
 spark.read.parquet(f"{work}/lake/people/country=NO").write.mode("overwrite").csv(f"{work}/exports/report.csv")
 
+job("sql-on-a-dotted-path")
+spark.read.json(f"{work}/people.json").write.mode("overwrite").parquet(f"{work}/lake/v1.2/people")
+spark.sql(f"SELECT id, name FROM parquet.`{work}/lake/v1.2/people`").write.mode("overwrite").parquet(
+    f"{work}/lake/people_v1.2_copy")
+
 job("jdbc")
 url = "jdbc:derby:memory:sales;create=true"
 spark.read.json(f"{work}/people.json").write.jdbc(url, "APP.PEOPLE", mode="overwrite")

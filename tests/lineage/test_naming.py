@@ -250,3 +250,9 @@ def test_lineage_show_takes_the_warehouse_and_refuses_bad_naming_options() -> No
     for option, value in (("--warehouse", "sales=jdbc:postgresql://db/x"), ("--path-spec", "s3://bucket/data/*")):
         refused = CliRunner().invoke(main, ["lineage", "show", plan, option, value])
         assert refused.exit_code == 2 and value in refused.output and option in refused.output
+
+
+def test_real_sql_on_a_dotted_path_is_that_path() -> None:
+    result = lineage("sql-on-a-dotted-path-2")
+    assert result.inputs == (DatasetRef("file", f"{CAPTURED}/lake/v1.2/people"),)
+    assert result.output == DatasetRef("file", f"{CAPTURED}/lake/people_v1.2_copy")
