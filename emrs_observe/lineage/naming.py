@@ -77,7 +77,7 @@ class _Location:
         path = "/".join(self.parts if parts is None else parts)
         if self.platform == "file":
             return "/" + path  # DataHub's agent keeps the leading slash of local paths
-        return f"{self.authority}/{path}" if self.authority else path
+        return "/".join(p for p in (self.authority, path) if p)
 
     def under(self, prefix: _Location) -> tuple[str, ...] | None:
         """The segments below `prefix`, when this location is inside it."""

@@ -38,6 +38,7 @@ def lineage(fixture: str, naming: DatasetNamer = namer):  # type: ignore[no-unty
     # The full path, as DataHub's Spark agent names it: bucket/key, namenode:port/path, /local/path.
     ("s3://bucket/warehouse/orders", DatasetRef("s3", "bucket/warehouse/orders")),
     ("s3a://bucket/warehouse/orders/", DatasetRef("s3", "bucket/warehouse/orders")),
+    ("s3://bucket", DatasetRef("s3", "bucket")),
     ("gs://bucket/events", DatasetRef("gcs", "bucket/events")),
     ("abfss://lake@acct.dfs.core.windows.net/events", DatasetRef("abs", "lake@acct.dfs.core.windows.net/events")),
     ("hdfs://namenode:8020/user/hive/warehouse/t", DatasetRef("hdfs", "namenode:8020/user/hive/warehouse/t")),
