@@ -12,7 +12,7 @@ import click
 
 from emrs_observe.datahub.sinks import Sink, SinkError, open_sink
 from emrs_observe.lineage.engine import Edge, LineageError, WriteLineage, compute_lineage
-from emrs_observe.lineage.naming import DatasetNamer, NamingError
+from emrs_observe.lineage.naming import DatasetNamer, NamingError, PathSpec, Warehouse
 from emrs_observe.lineage.render import lineage_to_dict, lineage_to_dot
 from emrs_observe.pipeline.checkpoint import CheckpointError
 from emrs_observe.pipeline.processor import RunOptions, RunSummary, run_lineage
@@ -43,9 +43,30 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _checked(parse: Callable[[str], object]) -> Callable[[click.Context, click.Parameter, tuple[str, ...]],
+                                                           tuple[str, ...]]:
+    """A bad path spec or warehouse is a usage error (exit 2) naming the value, before anything runs."""
+    def check(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            try:
+                parse(value)
+            except NamingError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return values
+    return check
+
+
 def naming_options(func: F) -> F:
     func = click.option("--path-spec", "path_specs", multiple=True, envvar="EMRS_OBSERVE_PATH_SPECS",
-                        help="S3 path spec such as s3://bucket/data/{table}/* naming tables (repeatable).")(func)
+                        callback=_checked(PathSpec.parse),
+                        help="Path spec such as s3://bucket/data/{table}/* naming tables (repeatable).")(func)
+    func = click.option("--warehouse", "warehouses", multiple=True, envvar="EMRS_OBSERVE_WAREHOUSES",
+                        callback=_checked(Warehouse.parse),
+                        help="Catalog folder whose table folders are named as their tables: the Spark "
+                             "warehouse (s3://bucket/warehouse, <wh>/<db>.db/<table>) or one database's "
+                             "location (DB=s3://bucket/db). Makes a CTAS one dataset (repeatable).")(func)
+    func = click.option("--strip-partitions", is_flag=True, envvar="EMRS_OBSERVE_STRIP_PARTITIONS",
+                        help="Fold trailing key=value partition folders into their table, reads and writes.")(func)
     func = click.option("--catalog-platform", type=click.Choice(["glue", "hive"]), default="glue",
                         show_default=True, envvar="EMRS_OBSERVE_CATALOG_PLATFORM",
                         help="Platform of catalog tables.")(func)
@@ -76,7 +97,8 @@ def naming_options(func: F) -> F:
 @naming_options
 def run_command(source: str, sink: str, state: str | None, dry_run: bool, env: str, platform_instance: str | None,
                 since: date | None, lookback_days: int | None, workers: int, batch_size: int, include_indirect: bool,
-                output_format: str, path_specs: tuple[str, ...], catalog_platform: str) -> None:
+                output_format: str, path_specs: tuple[str, ...], catalog_platform: str,
+                warehouses: tuple[str, ...], strip_partitions: bool) -> None:
     """Process every new lineage object under SOURCE into SINK."""
     try:
         target = open_sink(sink, dry_run=dry_run)
@@ -86,7 +108,8 @@ def run_command(source: str, sink: str, state: str | None, dry_run: bool, env: s
         source=source, state=None if dry_run else state, env=env, platform_instance=platform_instance,
         since=since, lookback_days=lookback_days, workers=workers, batch_size=batch_size,
         include_indirect=include_indirect,
-        path_specs=path_specs, catalog_platform=catalog_platform,
+        path_specs=path_specs, catalog_platform=catalog_platform, warehouses=warehouses,
+        strip_partitions=strip_partitions,
     )
     fmt = output_format if output_format != "auto" else ("text" if sys.stdout.isatty() else "json")
     try:
@@ -146,11 +169,12 @@ def _print_summary(summary: RunSummary, fmt: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["table", "dot", "json"]), default="table",
               show_default=True)
 @naming_options
-def show_command(path: str, output_format: str, path_specs: tuple[str, ...], catalog_platform: str) -> None:
+def show_command(path: str, output_format: str, path_specs: tuple[str, ...], catalog_platform: str,
+                 warehouses: tuple[str, ...], strip_partitions: bool) -> None:
     """Print the column lineage of one lineage object (file or s3:// URI)."""
     try:
         result = read_lineage(path, read_bytes(path))
-        namer = DatasetNamer(path_specs, catalog_platform)
+        namer = DatasetNamer(path_specs, catalog_platform, warehouses=warehouses, strip_partitions=strip_partitions)
     except (LineageReadError, StorageError, NamingError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_REJECTED)

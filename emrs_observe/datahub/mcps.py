@@ -1,17 +1,19 @@
 """Lineage → DataHub metadata change proposals, built with acryl-datahub's own classes.
 
-Per Spark application a DataFlow (orchestrator `spark`); per write a DataJob whose inputs,
-outputs and fine-grained lineage are sent as PATCH; per execution event a DataProcessInstance
-with the run's result; and on each output dataset its upstream (and column) lineage as PATCH, so
-two jobs writing one table add to its lineage instead of overwriting each other's. Every URN and
-timestamp derives from the plan and event, never from the clock, so sending the same object twice
-leaves DataHub in the same state.
+What an aspect belongs to decides how it is sent. A job owns its aspects: per Spark application a
+DataFlow, per write a DataJob whose `dataJobInfo` and `dataJobInputOutput` (inputs, outputs and
+column lineage) are replaced (UPSERT), as DataHub's own Spark agent does, so a job that stops
+reading a table stops showing it. What several jobs share is patched: the output dataset's
+`upstreamLineage` (and its column lineage), so two jobs writing one table add up instead of
+overwriting each other. Per execution event a DataProcessInstance carries the run's result. Every
+URN and timestamp derives from the plan and event, never from the clock, so sending the same
+object twice leaves DataHub in the same state.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from datahub.api.entities.dataprocess.dataprocess_instance import DataProcessInstance, InstanceRunResult
@@ -26,7 +28,9 @@ from datahub.metadata.schema_classes import (
     AuditStampClass,
     DataFlowInfoClass,
     DataJobInfoClass,
+    DataJobInputOutputClass,
     DatasetLineageTypeClass,
+    EdgeClass,
     FineGrainedLineageClass,
     FineGrainedLineageDownstreamTypeClass,
     FineGrainedLineageUpstreamTypeClass,
@@ -34,7 +38,6 @@ from datahub.metadata.schema_classes import (
     UpstreamClass,
 )
 from datahub.metadata.urns import DataJobUrn, DatasetUrn
-from datahub.specific.datajob import DataJobPatchBuilder
 from datahub.specific.dataset import DatasetPatchBuilder
 
 from emrs_observe.lineage.engine import WriteLineage
@@ -94,7 +97,9 @@ class ProposalBuilder:
         job_urn = self.job_urn(job, plan_name, lineage)
         output_urn = self.dataset_urn(lineage.output)
         input_urns = [self.dataset_urn(d) for d in lineage.inputs]
-        fine_grained = self._fine_grained(lineage, output_urn)
+        fine_grained = fine_grained_lineages(lineage, self.dataset_urn, self.field_urn, self.options.include_indirect)
+        when = event.timestamp_ms if event else 0
+        stamp = AuditStampClass(time=when, actor="urn:li:corpuser:datahub")
 
         proposals: list[Proposal] = [
             MetadataChangeProposalWrapper(entityUrn=flow_urn, aspect=DataFlowInfoClass(
@@ -106,59 +111,27 @@ class ProposalBuilder:
                                    "outputPlatform": lineage.output.platform})),
         ]
 
-        job_patch = DataJobPatchBuilder(job_urn)
-        for urn in input_urns:
-            job_patch.add_input_dataset(urn)
-        job_patch.add_output_dataset(output_urn)
-        for item in fine_grained:
-            job_patch.add_fine_grained_lineage(item)
-        proposals.extend(job_patch.build())
+        # The job's own inputs, outputs and column lineage: replaced whole, like DataHub's Spark agent does.
+        proposals.append(MetadataChangeProposalWrapper(entityUrn=job_urn, aspect=DataJobInputOutputClass(
+            inputDatasets=[], outputDatasets=[],
+            inputDatasetEdges=[EdgeClass(destinationUrn=u, lastModified=stamp) for u in sorted(input_urns)],
+            outputDatasetEdges=[EdgeClass(destinationUrn=output_urn, lastModified=stamp)],
+            fineGrainedLineages=fine_grained,
+        )))
 
-        when = event.timestamp_ms if event else 0
-        stamp = AuditStampClass(time=when, actor="urn:li:corpuser:datahub")
+        # The output dataset's lineage is shared by every job writing it: patched, never replaced.
         dataset_patch = DatasetPatchBuilder(output_urn)
         for urn in input_urns:
             dataset_patch.add_upstream_lineage(UpstreamClass(
                 dataset=urn, type=DatasetLineageTypeClass.TRANSFORMED, auditStamp=stamp))
-        for item in fine_grained:
+        for item in fine_grained_lineages(lineage, self.dataset_urn, self.field_urn, self.options.include_indirect,
+                                          one_downstream=True):
             dataset_patch.add_fine_grained_lineage(item)
         proposals.extend(dataset_patch.build())
 
         if event is not None:
             proposals.extend(self._run(lineage, job, job_urn, input_urns, output_urn, event))
         return proposals
-
-    def _fine_grained(self, lineage: WriteLineage, output_urn: str) -> list[FineGrainedLineageClass]:
-        items = []
-        for column in lineage.columns:
-            if column.transform is None:
-                continue
-            items.append(FineGrainedLineageClass(
-                upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
-                upstreams=[self.field_urn(self.dataset_urn(u.dataset), u.column) for u in column.upstreams],
-                downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD,
-                downstreams=[self.field_urn(output_urn, column.column)],
-                transformOperation=column.transform.value,
-                confidenceScore=1.0,
-            ))
-        if self.options.include_indirect and lineage.indirect:
-            by_kind: dict[str, set[str]] = {}
-            for dep in lineage.indirect:
-                by_kind.setdefault(dep.kind.value, set()).add(
-                    self.field_urn(self.dataset_urn(dep.column.dataset), dep.column.column))
-            # A filter or join key shapes every row written, so it is an indirect upstream of each column;
-            # DataHub's patch format takes one downstream per entry.
-            for kind, upstreams in sorted(by_kind.items()):
-                for column in lineage.columns:
-                    items.append(FineGrainedLineageClass(
-                        upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET,
-                        upstreams=sorted(upstreams),
-                        downstreamType=FineGrainedLineageDownstreamTypeClass.FIELD,
-                        downstreams=[self.field_urn(output_urn, column.column)],
-                        transformOperation=f"INDIRECT_{kind}",
-                        confidenceScore=1.0,
-                    ))
-        return items
 
     def _run(self, lineage: WriteLineage, job: JobInfo, job_urn: str, inputs: Iterable[str], output: str,
              event: ExecutionEvent) -> list[Proposal]:
@@ -185,6 +158,55 @@ class ProposalBuilder:
         proposals.extend(instance.end_event_mcp(end_timestamp_millis=end, result=result, result_type="spark",
                                                 start_timestamp_millis=start))
         return proposals
+
+
+def fine_grained_lineages(
+    lineage: WriteLineage, dataset_urn: Callable[[DatasetRef], str], field_urn: Callable[[str, str], str],
+    include_indirect: bool, one_downstream: bool = False,
+) -> list[FineGrainedLineageClass]:
+    """The engine's column lineage as DataHub FineGrainedLineage, for the job and the dataset alike.
+
+    The one place that knows both the engine's WriteLineage and DataHub's lineage classes. A column's
+    edges are grouped by what happened on them: `AGGREGATION`, `TRANSFORMATION`, `IDENTITY`, with
+    `:MASKED` through a one-way hash and the edge's confidence (0.5 for guessed edges); the columns that
+    only decide which value it takes are `INDIRECT_CONDITIONAL`. Dependencies of the whole write
+    (filter, join, group-by… keys) are sent once per kind with every written column as downstreams;
+    `one_downstream` splits them per column for DataHub's dataset patch, which keys entries by one
+    downstream.
+    """
+    output_urn = dataset_urn(lineage.output)
+    items: list[FineGrainedLineageClass] = []
+
+    def entry(upstreams: Iterable[str], downstreams: list[str], operation: str,
+              confidence: float = 1.0) -> FineGrainedLineageClass:
+        return FineGrainedLineageClass(
+            upstreamType=FineGrainedLineageUpstreamTypeClass.FIELD_SET, upstreams=sorted(upstreams),
+            downstreamType=(FineGrainedLineageDownstreamTypeClass.FIELD if len(downstreams) == 1
+                            else FineGrainedLineageDownstreamTypeClass.FIELD_SET),
+            downstreams=downstreams, transformOperation=operation, confidenceScore=confidence)
+
+    for column in lineage.columns:
+        downstream = [field_urn(output_urn, column.column)]
+        groups: dict[tuple[str, float], list[str]] = {}
+        for edge in column.edges:
+            operation = edge.transform.value + (":MASKED" if edge.masking else "")
+            groups.setdefault((operation, edge.confidence), []).append(
+                field_urn(dataset_urn(edge.upstream.dataset), edge.upstream.column))
+        items.extend(entry(ups, downstream, op, conf) for (op, conf), ups in sorted(groups.items()))
+        if column.conditional:
+            items.append(entry((field_urn(dataset_urn(c.dataset), c.column) for c in column.conditional),
+                               downstream, "INDIRECT_CONDITIONAL"))
+    if include_indirect and lineage.indirect and lineage.columns:
+        by_kind: dict[str, set[str]] = {}
+        for dep in lineage.indirect:
+            by_kind.setdefault(dep.kind.value, set()).add(field_urn(dataset_urn(dep.column.dataset), dep.column.column))
+        written = [field_urn(output_urn, column.column) for column in lineage.columns]
+        for kind, upstreams in sorted(by_kind.items()):
+            if one_downstream:
+                items.extend(entry(upstreams, [column], f"INDIRECT_{kind}") for column in written)
+            else:
+                items.append(entry(upstreams, written, f"INDIRECT_{kind}"))
+    return items
 
 
 def _short(error: object, limit: int = 500) -> str:

@@ -6,11 +6,11 @@ own `write_metadata_file`; the REST sink is acryl-datahub's `DatahubRestEmitter`
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import BinaryIO, Protocol
 
 from emrs_observe.datahub.mcps import Proposal
 
@@ -33,12 +33,22 @@ class Sink(Protocol):
 
 
 class FileSink:
-    """Buffers proposals and writes them, with what the file already held, on `flush`."""
+    """Appends each flushed batch to a DataHub metadata file, in place: a flush costs its batch, not the file.
+
+    The file stays the JSON array `datahub ingest`'s file source reads. A batch is serialised by
+    acryl-datahub's own `write_metadata_file` (to a scratch file beside the target), and its records
+    replace the target's closing `]`. Before touching the target, the offset where the batch starts
+    is written to `.<name>.pending`; a flush that failed or a process killed mid-write leaves that
+    marker, and the next flush first cuts the file back to the offset, so the half-written batch is
+    gone (the checkpoint did not move, so the batch is sent again).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = Path(path)
         self.description = f"file:{path}"
         self._pending: list[Proposal] = []
+        self._marker = self.path.with_name(f".{self.path.name}.pending")
+        self._scratch = self.path.with_name(f".{self.path.name}.batch")
 
     def emit(self, proposals: Sequence[Proposal]) -> None:
         self._pending.extend(proposals)
@@ -48,29 +58,71 @@ class FileSink:
             return
         from datahub.ingestion.sink.file import write_metadata_file
 
-        existing = self._existing()
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_metadata_file(tmp, [*existing, *self._pending])
-            os.replace(tmp, self.path)
+            self._roll_back_unfinished_batch()
+            write_metadata_file(self._scratch, self._pending)
+            records = _array_body(self._scratch.read_bytes(), self._scratch)
+            self._append(records)
+            self._scratch.unlink()
         except OSError as exc:
             raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         self._pending.clear()
 
-    def _existing(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        try:
-            records = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SinkError(f"{self.path} exists but is not a DataHub metadata file: {exc}") from None
-        if not isinstance(records, list):
-            raise SinkError(f"{self.path} exists but is not a DataHub metadata file (not a JSON array)")
-        return records
+    def _append(self, records: bytes) -> None:
+        with open(self.path, "r+b" if self.path.exists() else "w+b") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            start, empty = (0, True) if size == 0 else _array_end(f, size, self.path)
+            self._marker.write_text(str(start), encoding="utf-8")
+            f.seek(start)
+            f.truncate()
+            if start == 0:
+                f.write(b"[\n" + records + b"\n]")
+            else:
+                f.write((b"\n" if empty else b",\n") + records + b"\n]")
+            f.flush()
+            os.fsync(f.fileno())
+        self._marker.unlink()
+
+    def _roll_back_unfinished_batch(self) -> None:
+        if not self._marker.exists():
+            return
+        start = int(self._marker.read_text(encoding="utf-8") or 0)
+        if start == 0:
+            self.path.unlink(missing_ok=True)
+        else:
+            with open(self.path, "r+b") as f:
+                f.truncate(start)
+                f.seek(start)
+                f.write(b"]")
+        self._marker.unlink()
 
     def close(self) -> None:
         self.flush()
+
+
+def _array_body(data: bytes, where: Path) -> bytes:
+    """The records of a JSON array as write_metadata_file writes it: what lies between `[` and `]`."""
+    text = data.strip()
+    if not (text.startswith(b"[") and text.endswith(b"]")):
+        raise SinkError(f"{where}: acryl-datahub wrote something that is not a JSON array")
+    return text[1:-1].strip(b"\r\n")
+
+
+def _array_end(f: BinaryIO, size: int, where: Path) -> tuple[int, bool]:
+    """Offset of the closing `]` of the JSON array in `f`, and whether the array is empty."""
+    f.seek(0)
+    head = f.read(64).lstrip()
+    tail_from = max(0, size - 4096)
+    f.seek(tail_from)
+    tail = f.read()
+    stripped = tail.rstrip()
+    if not head.startswith(b"[") or not stripped.endswith(b"]"):
+        raise SinkError(f"{where} exists but is not a DataHub metadata file (not a JSON array); "
+                        "move it away or name another file")
+    empty = tail_from == 0 and re.fullmatch(rb"\s*\[\s*\]\s*", tail) is not None
+    return tail_from + len(stripped) - 1, empty
 
 
 class RestSink:

@@ -42,6 +42,8 @@ class RunOptions:
     include_indirect: bool = False
     path_specs: tuple[str, ...] = ()
     catalog_platform: str = "glue"
+    warehouses: tuple[str, ...] = ()
+    strip_partitions: bool = False
 
 
 @dataclass
@@ -98,7 +100,8 @@ class LineageProcessor:
         self.options = options
         self.sink = sink
         self.on_progress = on_progress
-        self.namer = DatasetNamer(options.path_specs, options.catalog_platform)
+        self.namer = DatasetNamer(options.path_specs, options.catalog_platform, warehouses=options.warehouses,
+                                  strip_partitions=options.strip_partitions)
         self.builder = ProposalBuilder(EmitOptions(options.env, options.platform_instance, options.include_indirect))
         self._bare_plans: dict[str, tuple[LineageRecord, WriteLineage]] = {}
         self._pending_events: dict[str, tuple[ObjectRef, ExecutionEvent]] = {}

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+# The job reads two partition folders by path; without a path spec or --strip-partitions they are
+# two datasets, as DataHub's own Spark agent names them.
+_ORDERS = ("s3:acme-lake/raw/orders/year=2025", "s3:acme-lake/raw/orders/year=2026")
+
+
+def _orders(column: str) -> list[str]:
+    return [f"{o}.{column}" for o in _ORDERS]
+
+
 ENRICHED_ORDERS = {
     "output": "s3:acme-lake/curated/enriched_orders",
     "append": False,
-    "inputs": ["s3:acme-lake/raw/customers", "s3:acme-lake/raw/orders"],
+    "inputs": ["s3:acme-lake/raw/customers", *_ORDERS],
     "columns": {
-        "id": (["s3:acme-lake/raw/orders.order_id"], "IDENTITY"),
+        "id": (_orders("order_id"), "IDENTITY"),
         "customer_name": (["s3:acme-lake/raw/customers.name"], "TRANSFORMATION"),
         "country": (["s3:acme-lake/raw/customers.country"], "IDENTITY"),
-        "amount": (["s3:acme-lake/raw/orders.amount"], "IDENTITY"),
-        "amount_gross": (["s3:acme-lake/raw/orders.amount"], "TRANSFORMATION"),
-        "order_date": (["s3:acme-lake/raw/orders.order_ts"], "TRANSFORMATION"),
+        "amount": (_orders("amount"), "IDENTITY"),
+        "amount_gross": (_orders("amount"), "TRANSFORMATION"),
+        "order_date": (_orders("order_ts"), "TRANSFORMATION"),
         # Spark's rank() takes the window's ORDER BY columns as its arguments.
-        "rank_in_country": (["s3:acme-lake/raw/orders.amount"], "TRANSFORMATION"),
+        "rank_in_country": (_orders("amount"), "TRANSFORMATION"),
     },
     "indirect": [
         ("s3:acme-lake/raw/customers.country", "WINDOW"),
         ("s3:acme-lake/raw/customers.id", "JOIN"),
-        ("s3:acme-lake/raw/orders.amount", "FILTER"),
-        ("s3:acme-lake/raw/orders.amount", "WINDOW"),
-        ("s3:acme-lake/raw/orders.customer_id", "JOIN"),
-        ("s3:acme-lake/raw/orders.order_ts", "SORT"),
+        *[(o, kind) for year in _ORDERS for o, kind in (
+            (f"{year}.amount", "FILTER"), (f"{year}.amount", "WINDOW"), (f"{year}.customer_id", "JOIN"),
+            (f"{year}.order_ts", "SORT"))],
     ],
 }
 

@@ -23,13 +23,13 @@ REVENUE_TS = 1_763_719_262_000
 def enriched_orders() -> PlanBuilder:
     """Orders of two years (Parquet, union) ⋈ customers (CSV), filtered, with a UDF and a window rank."""
     b = PlanBuilder(name="orders-daily", plan_id="5f1f3e52-3c57-5b8f-a0c2-7f62f6c1a001")
-    o25 = b.read(["s3://acme-lake/raw/orders/year=2025/part-00000-1d2e.snappy.parquet",
-                  "s3://acme-lake/raw/orders/year=2025/part-00001-1d2e.snappy.parquet"],
+    # Spline names a file read by the folders Spark was given (the relation's root paths), never its files.
+    o25 = b.read(["s3://acme-lake/raw/orders/year=2025"],
                  ["order_id", "customer_id", ("amount", DOUBLE), "order_ts"])
-    o26 = b.read(["s3://acme-lake/raw/orders/year=2026/part-00000-9a8b.snappy.parquet"],
+    o26 = b.read(["s3://acme-lake/raw/orders/year=2026"],
                  ["order_id", "customer_id", ("amount", DOUBLE), "order_ts"])
     orders = b.union(o25, o26)
-    customers = b.read(["s3://acme-lake/raw/customers/customers.csv"], ["id", "name", "country", "email"],
+    customers = b.read(["s3://acme-lake/raw/customers"], ["id", "name", "country", "email"],
                        source_type="csv")
     cond = b.fn("equalto", orders["customer_id"], customers["id"], class_name="EqualTo")
     joined = b.join(orders, customers, cond)

@@ -1,16 +1,18 @@
-"""Proposals: valid for acryl-datahub, idempotent, PATCH so writers of one table add up."""
+"""Proposals: valid for acryl-datahub, idempotent; a job's own aspects replaced, a dataset's lineage patched."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from datahub.emitter.mce_builder import make_schema_field_urn
-from datahub.ingestion.source.file import read_metadata_file
+from datahub.ingestion.api.common import PipelineContext
+from datahub.ingestion.source.file import GenericFileSource, read_metadata_file
 from datahub.metadata.schema_classes import MetadataChangeProposalClass
 
 from emrs_observe.datahub.mcps import EmitOptions, ProposalBuilder
-from emrs_observe.datahub.sinks import FileSink, RestSink
+from emrs_observe.datahub.sinks import FileSink, RestSink, SinkError
 from emrs_observe.lineage.engine import compute_lineage
 from emrs_observe.spline.model import JobInfo
 from emrs_observe.spline.plans import parse_event, parse_plan
@@ -55,8 +57,12 @@ def test_lineage_reaches_datahub_with_exact_columns(datahub: DataHubRecorder) ->
         "tag.team": "sales"}
     job = f"urn:li:dataJob:({flow},write.glue.sales.country_revenue)"
     io = datahub.aspect(job, "dataJobInputOutput")
-    assert sorted(io["inputDatasetEdges"]) == sorted([enriched, fx])
-    assert list(io["outputDatasetEdges"]) == [out]
+    assert [e["destinationUrn"] for e in io["inputDatasetEdges"]] == sorted([enriched, fx])
+    assert [e["destinationUrn"] for e in io["outputDatasetEdges"]] == [out]
+    # The job carries the column lineage too: that is where DataHub's UI draws it for a Spark job.
+    job_columns = {fgl["downstreams"][0].rsplit(",", 1)[1].rstrip(")"): fgl["transformOperation"]
+                   for fgl in io["fineGrainedLineages"]}
+    assert job_columns == {column: transform for column, (_, transform) in datahub.column_lineage(out).items()}
 
 
 def test_run_result_follows_the_event(datahub: DataHubRecorder) -> None:
@@ -104,6 +110,40 @@ def test_env_platform_instance_and_indirect_options() -> None:
     assert "INDIRECT_" not in json.dumps([p.to_obj() for p in proposals_for(samples.country_revenue())])
 
 
+def test_a_job_owns_its_aspects_and_shares_the_datasets_lineage() -> None:
+    kinds = {(p.aspectName, p.changeType) for p in proposals_for(samples.country_revenue())}
+    assert ("dataJobInputOutput", "UPSERT") in kinds and ("dataJobInfo", "UPSERT") in kinds
+    assert ("dataFlowInfo", "UPSERT") in kinds and ("upstreamLineage", "PATCH") in kinds
+    assert ("dataJobInputOutput", "PATCH") not in kinds and ("upstreamLineage", "UPSERT") not in kinds
+
+
+def test_a_job_that_stops_reading_a_table_stops_showing_it(datahub: DataHubRecorder) -> None:
+    def job(inputs: list[str], ts: int) -> list:  # type: ignore[type-arg]
+        b = PlanBuilder(name="nightly")
+        reads = [b.read([f"s3://lake/{name}"], ["x"]) for name in inputs]
+        joined = reads[0] if len(reads) == 1 else b.join(reads[0], reads[1], b.fn(
+            "equalto", reads[0]["x"], reads[1]["x"], class_name="EqualTo"))
+        b.write(b.project(joined, [joined.output[0]]), "s3://lake/out", append=True)
+        return proposals_for(b, ts=ts)
+
+    sink = RestSink(datahub.url)
+    sink.emit(job(["a", "b"], ts=1_000))
+    sink.emit(job(["a"], ts=2_000))
+    flow = "urn:li:dataFlow:(spark,orders-daily,PROD)"
+    io = datahub.aspect(f"urn:li:dataJob:({flow},write.s3.lake/out)", "dataJobInputOutput")
+    a = "urn:li:dataset:(urn:li:dataPlatform:s3,lake/a,PROD)"
+    assert [e["destinationUrn"] for e in io["inputDatasetEdges"]] == [a]
+    assert {u for fgl in io["fineGrainedLineages"] for u in fgl["upstreams"]} == {make_schema_field_urn(a, "x")}
+    # The dataset's lineage is shared with other writers, so it is only ever added to.
+    shared = datahub.aspect("urn:li:dataset:(urn:li:dataPlatform:s3,lake/out,PROD)", "upstreamLineage")
+    assert a in shared["upstreams"]
+    assert not datahub.parse_errors
+
+
+def proposals_in_order(*builders: PlanBuilder) -> list:  # type: ignore[type-arg]
+    return [p for i, b in enumerate(builders) for p in proposals_for(b, ts=1_000 + i)]
+
+
 def test_file_sink_is_read_back_by_datahubs_file_source(tmp_path: Path) -> None:
     path = tmp_path / "mcps.json"
     sink = FileSink(str(path))
@@ -111,6 +151,67 @@ def test_file_sink_is_read_back_by_datahubs_file_source(tmp_path: Path) -> None:
     sink.flush()
     sink.emit(proposals_for(samples.country_revenue()))
     sink.close()
-    expected = len(proposals_for(samples.enriched_orders())) + len(proposals_for(samples.country_revenue()))
-    records = list(read_metadata_file(path))
-    assert len(records) == expected
+    expected = [p.to_obj() for p in proposals_in_order(samples.enriched_orders(), samples.country_revenue())]
+    assert len(list(read_metadata_file(path))) == len(expected)
+    # What `datahub ingest` runs for `type: file`, in both its read modes.
+    for mode in ("STREAM", "BATCH"):
+        source = GenericFileSource.create({"path": str(path), "read_mode": mode}, PipelineContext(run_id="t"))
+        units = list(source.get_workunits())
+        assert len(units) == len(expected) and not source.get_report().failures
+        assert all(u.metadata.validate() for u in units)  # type: ignore[union-attr]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mcps.json"]  # no marker or scratch file left
+
+
+def test_file_sink_appends_a_batch_without_rewriting_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "mcps.json"
+    sink = FileSink(str(path))
+    sink.emit(proposals_for(samples.enriched_orders()))
+    sink.flush()
+    before, inode = path.read_bytes(), path.stat().st_ino
+    sink.emit(proposals_for(samples.country_revenue()))
+    sink.flush()
+    after = path.read_bytes()
+    assert path.stat().st_ino == inode  # the same file, written in place, not a rewritten copy
+    # Everything but the closing bracket is left as it was; the batch follows it.
+    assert after.startswith(before[:-1]) and after.endswith(b"\n]")
+    assert len(json.loads(after)) == len(json.loads(before)) + len(proposals_for(samples.country_revenue()))
+
+
+def test_file_sink_rolls_back_a_batch_a_crash_cut_off(tmp_path: Path) -> None:
+    path = tmp_path / "mcps.json"
+    FileSink(str(path)).close()  # nothing emitted: no file
+    assert not path.exists()
+    first = FileSink(str(path))
+    first.emit(proposals_for(samples.enriched_orders()))
+    first.flush()
+    good = path.read_bytes()
+    # What a process killed in the middle of its next flush leaves: the marker, and half a batch.
+    (tmp_path / ".mcps.json.pending").write_text(str(len(good) - 1))
+    with open(path, "r+b") as f:
+        f.seek(len(good) - 1)
+        f.write(b',\n{"entityType": "dataset", "entityUrn": "urn:li:dat')
+    rerun = FileSink(str(path))
+    rerun.emit(proposals_for(samples.country_revenue()))
+    rerun.flush()
+    records = json.loads(path.read_text())
+    assert len(records) == len(json.loads(good)) + len(proposals_for(samples.country_revenue()))
+    assert len(list(read_metadata_file(path))) == len(records)
+
+
+def test_file_sink_refuses_a_file_that_is_not_a_metadata_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text('{"not": "an array"}')
+    sink = FileSink(str(path))
+    sink.emit(proposals_for(samples.country_revenue()))
+    with pytest.raises(SinkError, match="not a DataHub metadata file"):
+        sink.flush()
+    assert path.read_text() == '{"not": "an array"}'
+
+
+def test_file_sink_that_cannot_write_says_where(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    sink = FileSink(str(blocker / "mcps.json"))
+    sink.emit(proposals_for(samples.country_revenue()))
+    with pytest.raises(SinkError, match=r"cannot write .*a-file/mcps.json"):
+        sink.flush()

@@ -15,11 +15,12 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-from datahub.emitter.mce_builder import make_schema_field_urn
+from datahub.emitter.mce_builder import make_dataset_urn, make_schema_field_urn
 from datahub.ingestion.source.file import read_metadata_file
 
 from emrs_observe import storage
 from emrs_observe.cli import main
+from emrs_observe.lineage.naming import DatasetNamer
 from tests.conftest import free_port
 from tests.lineage import samples
 from tests.lineage.planbuilder import PlanBuilder, lineage_object
@@ -73,7 +74,8 @@ def test_folder_to_file_sink_then_nothing_new(source: Path, tmp_path: Path) -> N
     assert code == 0
     summary = summary_of(stdout)
     assert summary["objects"]["read"] == 2 and summary["executions"] == 2
-    assert summary["lineage_edges"] == 11  # 7 columns of enriched_orders + 4 upstream edges of country_revenue
+    # enriched_orders: 7 columns, 5 of them from both orders partitions (12 edges); country_revenue: 4 edges
+    assert summary["lineage_edges"] == 16
     records = list(read_metadata_file(out))
     assert len(records) == summary["proposals"]
 
@@ -346,5 +348,6 @@ def test_one_bad_plan_rejects_that_plan_only(tmp_path: Path, datahub: DataHubRec
     assert any(bad["executionPlan"]["id"] in r and "s3://[bucket" in r for r in reasons), reasons
     assert any("truncated or invalid JSON" in r for r in reasons), reasons
     assert "Traceback" not in stdout + stderr
-    joined = "urn:li:dataset:(urn:li:dataPlatform:file,tmp/emrs-corpus/out/join_inner,PROD)"
+    out = DatasetNamer().for_uri(good["executionPlan"]["operations"]["write"]["outputSource"])
+    joined = make_dataset_urn(out.platform, out.name, "PROD")
     assert set(datahub.column_lineage(joined)) == {"order_id", "name", "amount"}

@@ -1,5 +1,5 @@
 """The dispatcher's writer inside a real Spark driver: lineage objects go to a moto S3 server
-through s3a:// (and s3:// mapped to s3a:// outside EMR), at the key layout of ARCHITECTURE.md."""
+through s3a:// (and s3:// mapped to s3a:// outside EMR), at the key layout of docs/architecture.md."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Real local servers the tests talk to over sockets (see ARCHITECTURE.md)."""
+"""Real local servers the tests talk to over sockets (see docs/architecture.md)."""
