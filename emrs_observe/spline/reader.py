@@ -1,6 +1,6 @@
 """Recognises every form of Spline output and reads it into `LineageRecord`s.
 
-Forms (see ARCHITECTURE.md): the emrs-observe lineage object; Spline's `hdfs` dispatcher
+Forms (see docs/architecture.md): the emrs-observe lineage object; Spline's `hdfs` dispatcher
 `_LINEAGE` file (internal model); `console`/`logging` dispatcher text; bare producer-API plan and
 event documents. Anything else raises `LineageReadError` naming the object and the reason.
 """

@@ -1,10 +1,11 @@
-"""Builds Spline execution plans in the exact JSON shapes Spline's agent writes.
+"""Builds synthetic Spline execution plans, for what real jobs cannot give cheaply: huge and deep
+plans for the benchmarks, and unusual plans for the engine's own tests.
 
-Spline's agent jar cannot be fetched on this project's machines (see the closing notes of the
-lineage issue), so tests, examples and benchmarks build plans with this instead: producer API
-v1.2 documents (`{"__attrId": …}` references, `extraInfo.dataTypes`, `simpleClassName`/`_typeHint`
-extras, synthetic union attributes), and the internal model the `hdfs` dispatcher writes
-(`{"id": …}` references).
+The ground truth is what the real agent writes (tests/lineage/corpus, captured from real runs); this
+builder writes the same shapes — producer API v1.2 (`{"__attrId": …}` references,
+`extraInfo.dataTypes`, `simpleClassName`/`_typeHint` extras, qualified aggregate class names,
+synthetic union attributes) and the `hdfs` dispatcher's internal model (`{"id": …}` references) —
+and test_planbuilder.py checks every shape it writes against the captured plans.
 """
 
 from __future__ import annotations
@@ -59,6 +60,19 @@ class Op:
         raise KeyError(name)
 
 
+# How the agent writes what it knows of some expression classes (read from the captured plans).
+_TYPE_HINTS = {"Alias": "expr.Alias", "UnboundedPreceding$": "expr.GenericLeaf", "CurrentRow$": "expr.GenericLeaf",
+               "SpecifiedWindowFrame": "expr.UntypedExpression", "WindowSpecDefinition": "expr.UntypedExpression",
+               **dict.fromkeys(("EqualTo", "GreaterThan", "LessThan", "Add", "Subtract", "Multiply", "Divide", "And",
+                                "Or"), "expr.Binary")}
+_SYMBOLS = {"EqualTo": "=", "GreaterThan": ">", "LessThan": "<", "Add": "+", "Subtract": "-", "Multiply": "*",
+            "Divide": "/", "And": "&&", "Or": "||"}
+_DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    **{key: {"evalMode": "LEGACY"} for key in ("Add", "Subtract", "Multiply", "Divide", "aggregate.Sum")},
+    "Cast": {"timeZoneId": "Etc/UTC", "evalMode": "LEGACY"},
+}
+
+
 def _ref(item: Ref) -> dict[str, str]:
     return {"__attrId": item.id} if isinstance(item, A) else {"__exprId": item.id}
 
@@ -103,10 +117,11 @@ class PlanBuilder:
         ident = f"expr-{self._next_expr}"
         self._next_expr += 1
         cls = class_name or name[:1].upper() + name[1:]
-        doc: dict[str, Any] = {
-            "id": ident, "dataType": data_type, "name": name,
-            "extra": {"simpleClassName": cls, "_typeHint": "expr.Generic", **(extra or {})},
-        }
+        extras: dict[str, Any] = {"simpleClassName": cls, "_typeHint": _TYPE_HINTS.get(cls, "expr.Generic")}
+        if cls in _SYMBOLS:
+            extras["symbol"] = _SYMBOLS[cls]
+        params = {**_DEFAULT_PARAMS.get(cls, {}), **(params or {})}
+        doc: dict[str, Any] = {"id": ident, "dataType": data_type, "name": name, "extra": {**extras, **(extra or {})}}
         if children:
             doc["childRefs"] = [_ref(c) for c in children]
         if params:
@@ -123,19 +138,30 @@ class PlanBuilder:
 
     def alias(self, child: Ref, name: str, data_type: str = STRING) -> A:
         """`child AS name`: Spline's new attribute pointing at an Alias expression."""
-        alias = self.fn("alias", child, class_name="Alias", params={"name": name}, data_type=data_type)
+        # Spline names an Alias by its alias text, not by the function.
+        alias = self.fn(name, child, class_name="Alias", data_type=data_type,
+                        params={"name": name, "nonInheritableMetadataKeys": ["__dataset_id", "__col_position"]})
         return self._attr(name, data_type, [alias])
 
     def udf(self, udf_name: str, *children: Ref) -> E:
-        return self.fn(udf_name, *children, class_name="PythonUDF", params={"name": udf_name})
+        return self.fn("pythonudf", *children, class_name="PythonUDF",
+                       params={"name": udf_name, "evalType": 100, "func": "SimplePythonFunction(…)",
+                               "udfDeterministic": True})
 
     def agg(self, func: str, *children: Ref, class_name: str | None = None) -> E:
-        inner = self.fn(func, *children, class_name=class_name or func.title(), data_type=LONG)
-        return self.fn("aggregateexpression", inner, class_name="AggregateExpression", data_type=LONG)
+        """`sum(x)`: Spline qualifies aggregate classes with their sub-package (`aggregate.Sum`)."""
+        inner = self.fn(func, *children, class_name=f"aggregate.{class_name or func.title()}", data_type=LONG)
+        return self.fn("aggregateexpression", inner, class_name="aggregate.AggregateExpression", data_type=LONG,
+                       params={"isDistinct": False, "mode": "Complete"})
 
     def window_fn(self, func: E, partition: list[Ref], order: list[Ref]) -> E:
-        orders = [self.fn("sortorder", o, class_name="SortOrder") for o in order]
-        spec = self.fn("windowspecdefinition", *partition, *orders, class_name="WindowSpecDefinition")
+        orders = [self.fn("sortorder", o, class_name="SortOrder",
+                          params={"direction": "Ascending", "nullOrdering": "NullsFirst"}) for o in order]
+        frame = self.fn("specifiedwindowframe", self.fn("unboundedpreceding$", class_name="UnboundedPreceding$"),
+                        self.fn("currentrow$", class_name="CurrentRow$"), class_name="SpecifiedWindowFrame",
+                        params={"frameType": "RowFrame"})
+        spec = self.fn("windowspecdefinition", *partition, *orders, frame, class_name="WindowSpecDefinition",
+                       params={"partitionSpec": [str(p) for p in partition], "orderSpec": [str(o) for o in order]})
         return self.fn("windowexpression", func, spec, class_name="WindowExpression")
 
     # ---- operations
@@ -143,9 +169,10 @@ class PlanBuilder:
              table: tuple[str, str] | None = None, name: str = "LogicalRelation") -> Op:
         attrs = [self._attr(c) if isinstance(c, str) else self._attr(c[0], c[1]) for c in columns]
         ident = self._op_id()
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"path": _hadoop_path(sources[0])} if sources and table is None else {}
         if table is not None:
-            params["table"] = {"identifier": {"table": table[1], "database": table[0], "catalog": "spark_catalog"}}
+            params["table"] = {"identifier": {"table": table[1], "database": table[0]},
+                               "storage": f"Storage(Location: {sources[0]})" if sources else "Storage()"}
         self.reads.append({"inputSources": sources, "id": ident, "name": name, "output": [a.id for a in attrs],
                            "params": params, "extra": {"sourceType": source_type}})
         return Op(ident, attrs)
@@ -168,14 +195,14 @@ class PlanBuilder:
 
     def join(self, left: Op, right: Op, condition: E, join_type: str = "INNER") -> Op:
         output = left.output + ([] if join_type in ("LEFT SEMI", "LEFT ANTI") else right.output)
-        return self.op("Join", [left, right], output, {"condition": condition, "joinType": join_type})
+        return self.op("Join", [left, right], output, {"condition": condition, "hint": "", "joinType": join_type})
 
     def aggregate(self, child: Op, grouping: list[A], aggregates: list[A]) -> Op:
         return self.op("Aggregate", [child], grouping + aggregates,
                        {"groupingExpressions": grouping, "aggregateExpressions": grouping + aggregates})
 
     def window(self, child: Op, partition: list[Ref], order: list[Ref], new: list[A]) -> Op:
-        orders = [self.fn("sortorder", o, class_name="SortOrder") for o in order]
+        orders = [{"expression": o, "direction": "ASC", "nullOrdering": "NULLS FIRST"} for o in order]
         return self.op("Window", [child], child.output + new,
                        {"windowExpressions": new, "partitionSpec": partition, "orderSpec": orders})
 
@@ -183,27 +210,32 @@ class PlanBuilder:
         """Spline's synthetic union attributes: one per column, pointing at every branch's column."""
         outputs = []
         for columns in zip(*(c.output for c in children), strict=True):
-            union = self.fn("union", *columns, class_name="Union", params={"name": "union"},
-                            extra={"synthetic": "true"})
-            outputs.append(self._attr(columns[0].name, STRING, [union],
-                                      {"synthetic": "true"}))
+            ident = f"expr-{self._next_expr}"
+            self._next_expr += 1
+            self.functions.append({"id": ident, "dataType": STRING, "childRefs": [_ref(c) for c in columns],
+                                   "extra": {"synthetic": True}, "name": "union"})
+            outputs.append(self._attr(columns[0].name, STRING, [E(ident)], {"synthetic": True}))
         return self.op("Union", list(children), outputs, {"byName": False, "allowMissingCol": False})
 
     def generate(self, child: Op, generator: E, name: str) -> Op:
         out = self._attr(name, STRING, [generator])
-        return self.op("Generate", [child], [*child.output, out], {"generator": generator})
+        return self.op("Generate", [child], [*child.output, out],
+                       {"outer": False, "generator": generator, "qualifier": None, "unrequiredChildIndex": None,
+                        "generatorOutput": [out]})
 
     def expand(self, child: Op, projections: list[list[Ref]], names: list[str]) -> Op:
-        """Expand outputs new attributes with no childRefs: positions map to the projections."""
-        output = [self._attr(n) for n in names]
-        return self.op("Expand", [child], output, {"projections": projections})
+        """Expand passes its child's columns on and adds new attributes with no childRefs: position i of
+        the output is position i of every projection."""
+        output = [*child.output, *(self._attr(n) for n in names)]
+        return self.op("Expand", [child], output,
+                       {"projections": [[*child.output, *row] for row in projections]})
 
     def write(self, child: Op, output_source: str, name: str = "InsertIntoHadoopFsRelationCommand",
               append: bool = False, table: tuple[str, str] | None = None, destination: str = "parquet") -> None:
-        params: dict[str, Any] = {"path": output_source, "mode": "Append" if append else "Overwrite"}
-        if table is not None:
-            params["catalogTable"] = {"identifier": {"table": table[1], "database": table[0],
-                                                     "catalog": "spark_catalog"}}
+        params: dict[str, Any] = {"path": _hadoop_path(output_source)}
+        if table is not None:  # an INSERT INTO a catalog table names the table, not the path
+            params = {"table": {"identifier": {"table": table[1], "database": table[0]},
+                                "storage": f"Storage(Location: {output_source})"}}
         self.write_op = {"outputSource": output_source, "append": append, "id": "op-0", "name": name,
                          "childIds": [child.id], "params": params, "extra": {"destinationType": destination}}
 
@@ -228,6 +260,11 @@ class PlanBuilder:
         if error is not None:
             doc["error"] = error
         return doc
+
+
+def _hadoop_path(uri: str) -> str:
+    """Spline writes a relation's Hadoop path: without the scheme on the default (local) filesystem."""
+    return uri.removeprefix("file:")
 
 
 def _params(value: Any) -> Any:

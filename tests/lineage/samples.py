@@ -45,8 +45,9 @@ def enriched_orders() -> PlanBuilder:
     ranked = b.window(projected, [projected["country"]], [projected["amount"]], [rank])
     renamed = b.project(ranked, [b.alias(ranked["order_id"], "id"), *[a for a in ranked.output
                                                                      if a.name != "order_id"]])
-    sorted_ = b.passthrough("Sort", renamed, {"order": [renamed["order_date"]], "global": True})
-    b.write(b.passthrough("Repartition", sorted_, {"numPartitions": 8}), "s3://acme-lake/curated/enriched_orders",
+    order = {"expression": renamed["order_date"], "direction": "ASC", "nullOrdering": "NULLS FIRST"}
+    sorted_ = b.passthrough("Sort", renamed, {"order": [order], "global": True})
+    b.write(b.passthrough("Repartition", sorted_, {"numPartitions": 8, "shuffle": True}), "s3://acme-lake/curated/enriched_orders",
             destination="parquet")
     return b
 
@@ -59,14 +60,17 @@ def country_revenue() -> PlanBuilder:
                        "order_date", ("rank_in_country", LONG)])
     fx = b.read(["s3://acme-warehouse/sales.db/fx_rates"], ["country", "currency", ("rate", DOUBLE)],
                 table=("sales", "fx_rates"))
-    view = b.passthrough("View", b.passthrough("SubqueryAlias", fx, {"alias": "fx"}), {"desc": "fx_view"})
+    view = b.passthrough("View", b.passthrough("SubqueryAlias", fx, {"identifier": "fx"}),
+                         {"desc": "CatalogTable(Table: fx_view …)", "isTempView": True})
     cond = b.fn("equalto", enriched["country"], view["country"], class_name="EqualTo")
     joined = b.join(enriched, view, cond, "LEFT OUTER")
     revenue = b.alias(b.agg("sum", b.fn("multiply", joined["amount"], joined["rate"], class_name="Multiply")),
                       "revenue_eur", DOUBLE)
     orders = b.alias(b.agg("count", joined["id"]), "orders", LONG)
     grouped = b.aggregate(joined, [joined["country"]], [revenue, orders])
-    limited = b.passthrough("GlobalLimit", b.passthrough("LocalLimit", grouped, {"limitExpr": 1000}))
+    limit = b.lit(1000)
+    limited = b.passthrough("GlobalLimit", b.passthrough("LocalLimit", grouped, {"limitExpr": limit}),
+                            {"limitExpr": limit})
     cast_orders = b.alias(b.fn("cast", limited["orders"], class_name="Cast", data_type=LONG), "order_count", LONG)
     out = b.project(limited, [limited["country"], limited["revenue_eur"], cast_orders])
     b.write(out, "s3://acme-warehouse/sales.db/country_revenue", append=True, table=("sales", "country_revenue"))

@@ -149,6 +149,9 @@ EXPECTED: dict[str, list[Write]] = {
     "read_partitioned": [Write("out/read_partitioned",
                                {"user_id": {E("user_id"): ID}, "event": {E("event"): ID}, "day": {E("day"): ID}},
                                indirect={"FILTER": [E("day")]})],
+    "sort_limit_repartition": [Write("out/sort_limit_repartition",
+                                     {"order_id": {O("order_id"): ID}, "amount": {O("amount"): ID}},
+                                     indirect={"SORT": [O("amount")]})],
     "read_directory_csv": [
         Write("in/segments_csv", {"customer_id": {C("customer_id"): ID}, "segment": {C("segment"): ID}}),
         Write("out/read_directory_csv", {"segment": {"in/segments_csv.segment": ID}}),

@@ -393,3 +393,9 @@ def read_directory_csv(spark: Any) -> None:
     _customers(spark).select("customer_id", "segment").write.mode("overwrite").option("header", True) \
         .csv(f"{IN}/segments_csv")
     _write(spark.read.option("header", True).csv(f"{IN}/segments_csv").select("segment"), "read_directory_csv")
+
+
+@job
+def sort_limit_repartition(spark: Any) -> None:
+    top = _orders(spark).orderBy("amount").limit(3).repartition(2).select("order_id", "amount")
+    _write(top, "sort_limit_repartition")

@@ -3,7 +3,7 @@ package emrs.observe.lineage;
 import java.util.Collections;
 import java.util.Map;
 
-/** The "job" part of a lineage object (see ARCHITECTURE.md): who ran the execution. */
+/** The "job" part of a lineage object (see docs/architecture.md): who ran the execution. */
 public final class LineageJob {
     public final String sparkAppId;
     public final String sparkAppName;
