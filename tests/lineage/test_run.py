@@ -351,3 +351,14 @@ def test_one_bad_plan_rejects_that_plan_only(tmp_path: Path, datahub: DataHubRec
     out = DatasetNamer().for_uri(good["executionPlan"]["operations"]["write"]["outputSource"])
     joined = make_dataset_urn(out.platform, out.name, "PROD")
     assert set(datahub.column_lineage(joined)) == {"order_id", "name", "amount"}
+
+
+def test_show_names_the_real_functions_of_a_captured_plan() -> None:
+    """Spline writes `aggregate.Sum` under an `aggregate.AggregateExpression`: shown as `sum`, not the wrapper."""
+    code, stdout, stderr = run("show", str(CORPUS / "group_by" / "01.json"), "--format", "json")
+    assert code == 0, stderr
+    (shown,) = json.loads(stdout)
+    functions = {c["column"]: c["functions"] for c in shown["columns"]}
+    assert functions == {"country": [], "revenue": ["sum"], "orders": ["count"], "last_ts": ["max"]}
+    code, stdout, _ = run("show", str(CORPUS / "python_udf" / "01.json"))
+    assert code == 0 and "pythonudf:<lambda>" in stdout and "aggregateexpression" not in stdout
