@@ -77,7 +77,7 @@ def rendered_defaults(bundle: Path, closed_port: int) -> dict[str, str]:
     return render_properties(RenderRequest(
         release_label="emr-7.2.0", plugin_jar="s3://acme-artifacts/emrs-observe-plugin-0.1.0.jar",
         spline_jar="s3://acme-artifacts/spline/", spline_version=found.version,
-        lineage_location="s3://lineage/spline/", vault_addr=f"http://127.0.0.1:{closed_port}",
+        lineage_location="s3://agent-lineage/spline/", vault_addr=f"http://127.0.0.1:{closed_port}",
         vault_role="emr-jobs", tags=(("team", "data"),),
     ))
 
@@ -121,7 +121,8 @@ def lineage_run(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 @pytest.fixture
 def s3(aws_env: str) -> Iterator[Any]:
     client = boto3.client("s3", endpoint_url=aws_env, region_name="us-east-1")
-    for bucket in ("lake", "lineage"):
+    # The moto server is shared by the whole session: buckets of this module's own.
+    for bucket in ("agent-lake", "agent-lineage"):
         client.create_bucket(Bucket=bucket)
     yield client
 
@@ -136,21 +137,21 @@ def test_rendered_defaults_write_lineage_objects_to_s3_that_reach_datahub(
     plugin, bundle = jars
     props = rendered_defaults(bundle, free_port())
     assert "spark.driver.extraClassPath" not in props and "spark.executor.extraClassPath" not in props
-    run = run_job(tmp_path, localise(props, plugin, bundle, aws_env), "s3a://lake")
+    run = run_job(tmp_path, localise(props, plugin, bundle, aws_env), "s3a://agent-lake")
     assert run.returncode == 0, run.stderr[-4000:]
     assert run.report["rows"] == 2
     app_id = run.report["app_id"]
     # The Vault named in the defaults is down: the plugin warns and the job goes on.
     assert "emrs-observe WARNING" in run.stderr
 
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lineage", Prefix="spline/")["Contents"])
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="agent-lineage", Prefix="spline/")["Contents"])
     layout = re.compile(rf"^spline/dt=\d{{4}}-\d\d-\d\d/hour=\d\d/{re.escape(app_id)}/\d{{13}}-[0-9a-f-]{{36}}\.json$")
     assert len(keys) == 3 and all(layout.match(k) for k in keys), keys  # two seed writes and the job's write
-    doc = json.loads(s3.get_object(Bucket="lineage", Key=keys[-1])["Body"].read())
+    doc = json.loads(s3.get_object(Bucket="agent-lineage", Key=keys[-1])["Body"].read())
     assert doc["executionPlan"]["agentInfo"] == {"name": "spline", "version": bundle_from_jar(bundle.name).version}
     assert doc["job"]["sparkAppName"] == "revenue-daily" and doc["job"]["tags"] == {"team": "data"}
 
-    done = lineage_run("--source", "s3://lineage/spline/", "--sink", f"datahub:{datahub.url}")
+    done = lineage_run("--source", "s3://agent-lineage/spline/", "--sink", f"datahub:{datahub.url}")
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(done.stdout)
     assert summary["executions"] == 3 and summary["by_form"] == {"emrs-observe-object": 3}
@@ -158,7 +159,7 @@ def test_rendered_defaults_write_lineage_objects_to_s3_that_reach_datahub(
 
     namer = DatasetNamer()
     revenue, orders, customers = (make_dataset_urn(d.platform, d.name, "PROD") for d in (
-        namer.for_uri(f"s3a://lake/{path}") for path in ("out/revenue", "in/orders", "in/customers")))
+        namer.for_uri(f"s3a://agent-lake/{path}") for path in ("out/revenue", "in/orders", "in/customers")))
     columns = datahub.column_lineage(revenue)
     assert columns["revenue"] == ([field(orders, "amount")], "AGGREGATION")
     assert columns["country"] == ([field(customers, "country")], "IDENTITY")
