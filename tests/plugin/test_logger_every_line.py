@@ -151,6 +151,15 @@ def test_log4j_lines_are_not_shipped_again_from_the_console(job: tuple[JobRun, D
     assert any("Running task" in str(e["message"]) for e in events)  # from the executor's log4j, once
 
 
+def test_no_secret_is_shipped_or_printed(job: tuple[JobRun, DatadogIntake], api_key: str, openbao: OpenBao) -> None:
+    run, intake = job
+    shipped = b"".join(intake.raw_bodies()).decode("utf-8", errors="replace")
+    assert "py-worker: partition 0" in shipped  # the capture's output is in there
+    for where, text in (("shipped events", shipped), ("console", run.stdout + run.stderr + run.executor_logs())):
+        assert api_key not in text, f"Datadog API key in {where}"
+        assert openbao.secret_id not in text, f"AppRole secret id in {where}"
+
+
 def test_the_plugins_own_warnings_stay_on_the_console(job: tuple[JobRun, DatadogIntake]) -> None:
     run, intake = job
     assert "emrs-observe WARNING: logging set-up problems:" in run.warnings()
