@@ -117,7 +117,8 @@ def test_python_driver_output_arrives_once_as_stdout_events(job: tuple[JobRun, D
 
 
 def test_python_worker_output_arrives_from_the_executor(job: tuple[JobRun, DatadogIntake]) -> None:
-    _, intake = job
+    run, intake = job
+    assert "py-worker: partition 0" in run.executor_logs()  # the executor's console still has it
     for i in range(2):
         found = _with(intake.events(), f"py-worker: partition {i}")
         assert len(found) == 1, f"partition {i}: {len(found)} events"
