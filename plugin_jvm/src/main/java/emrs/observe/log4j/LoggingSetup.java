@@ -15,6 +15,7 @@ import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.NullConfiguration;
 import org.apache.logging.log4j.core.config.plugins.util.PluginManager;
 
 /**
@@ -106,6 +107,9 @@ public final class LoggingSetup {
             return;
         }
         Configuration config = (Configuration) event.getNewValue();
+        if (config instanceof NullConfiguration) {
+            return; // log4j shutting down (LoggerContext.stop): nothing will be logged to attach for
+        }
         // updateLoggers() (Spark's setLogLevel, our own install) fires this too, for a configuration
         // that still has our appender: attach() then adds nothing and nothing is counted.
         if (attach(config)) {
