@@ -20,6 +20,21 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# A second interpreter with PySpark 4.0 only (Spark 4.0, Scala 2.13, as emr-spark-8.0.0): the
+# plugin's end-to-end tests run the same jar under both. Its own stamp: a pin change reinstalls.
+spark4_pin="pyspark==4.0.*"
+stamp4=.cache/pip-spark4.stamp
+if [ ! -x .venv-spark4/bin/python ]; then
+  echo "setup: creating .venv-spark4 with $($python_bin --version)"
+  "$python_bin" -m venv .venv-spark4
+  rm -f "$stamp4"
+fi
+if [ ! -f "$stamp4" ] || [ "$(cat "$stamp4")" != "$spark4_pin" ]; then
+  echo "setup: installing $spark4_pin into .venv-spark4"
+  .venv-spark4/bin/pip install -q "$spark4_pin"
+  echo "$spark4_pin" >"$stamp4"
+fi
+
 bash scripts/fetch_jars.sh
 bash scripts/fetch_spline.sh
 

@@ -1,7 +1,9 @@
 """Fixtures for the JVM plugin tests: the built jar, a real OpenBao, and a runner for Spark jobs.
 
 Each Spark job runs in its own Python process (tests/plugin/spark_job.py): Spark plugins live
-once per JVM, so every plugin configuration needs a fresh driver.
+once per JVM, so every plugin configuration needs a fresh driver. Jobs run on PySpark 3.5 (this
+venv) or PySpark 4.0 (`.venv-spark4`, made by scripts/setup.sh), started either as `python job.py`
+(Python launches the JVM) or as `spark-submit job.py` (the JVM launches Python, as EMR does).
 """
 
 from __future__ import annotations
@@ -27,7 +29,38 @@ JOB = Path(__file__).resolve().parent / "spark_job.py"
 JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 PLUGIN = "emrs.observe.spark.LoggerSparkPlugin"
 # Variables of the outer environment that would change what the plugin does.
-_SCRUB = ("AWS_", "VAULT_", "DD_", "ROOT_LOG_LEVEL", "LOG_LEVEL", "EMR_", "SPARK_")
+_SCRUB = ("AWS_", "VAULT_", "DD_", "ROOT_LOG_LEVEL", "LOG_LEVEL", "EMR_", "SPARK_", "PYSPARK_")
+SPARK4_VENV = ROOT / ".venv-spark4"
+
+
+@dataclass(frozen=True)
+class SparkDist:
+    """A PySpark installation: the interpreter that runs the job and its workers, and pyspark's
+    directory (SPARK_HOME: jars, bin/spark-submit)."""
+
+    name: str
+    python: Path
+    pyspark_dir: Path
+
+    @property
+    def major(self) -> int:
+        return int(self.name.split(".")[0])
+
+
+def spark35() -> SparkDist:
+    import pyspark
+
+    return SparkDist("3.5", Path(sys.executable), Path(pyspark.__file__).resolve().parent)
+
+
+def spark40() -> SparkDist:
+    found = sorted(SPARK4_VENV.glob("lib/python3*/site-packages/pyspark/__init__.py"))
+    if not (SPARK4_VENV / "bin" / "python").exists() or not found:
+        pytest.fail(f"PySpark 4.0 is not installed in {SPARK4_VENV}: run `bash scripts/setup.sh`")
+    return SparkDist("4.0", SPARK4_VENV / "bin" / "python", found[0].parent)
+
+
+SPARK_DISTS = {"3.5": spark35, "4.0": spark40}
 
 
 @pytest.fixture(scope="session")
@@ -70,10 +103,10 @@ def closed_port() -> int:
 
 
 def plugin_conf(jar: Path, intake_url: str) -> dict[str, str]:
+    # The jar only in spark.jars, as a user adds it on EMR Serverless: Spark, not the JVM's
+    # class path, loads the plugin, and log4j has cached its plugin list before our jar arrives.
     return {
         "spark.jars": str(jar),
-        "spark.driver.extraClassPath": str(jar),
-        "spark.executor.extraClassPath": str(jar),
         "spark.plugins": PLUGIN,
         "spark.emrs.observe.datadog.url": intake_url,
         "spark.emrs.observe.datadog.flushIntervalMs": "200",
@@ -115,12 +148,10 @@ class JobRun:
         return "\n".join(parts)
 
 
-def _spark_home(workdir: Path) -> Path:
+def _spark_home(workdir: Path, dist: SparkDist) -> Path:
     """pyspark's own SPARK_HOME, mirrored by symlinks: a local-cluster worker writes executor
     logs to SPARK_HOME/work, which must land in the test's directory, not in the venv."""
-    import pyspark
-
-    source = Path(pyspark.__file__).resolve().parent
+    source = dist.pyspark_dir
     home = workdir / "spark_home"
     home.mkdir(exist_ok=True)
     for child in source.iterdir():
@@ -141,10 +172,21 @@ def run_job(
     lineage: dict[str, Any] | None = None,
     sleep_s: float = 0,
     timeout_s: float = 180,
+    spark: SparkDist | None = None,
+    submit: bool = False,
+    python_output: bool = False,
+    reconfigure: str | None = None,
 ) -> JobRun:
+    """Runs tests/plugin/spark_job.py on `spark` (default PySpark 3.5). `submit`: through
+    spark-submit with the conf as --conf, so the JVM is the parent of the Python driver.
+    `python_output`: the job also prints, logs with Python's logging, and dies of an exception.
+    `reconfigure`: URI of a log4j2 configuration the job loads itself mid-way."""
+    dist = spark or spark35()
     workdir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "conf": conf,
+        "python_output": python_output,
+        "reconfigure": reconfigure,
+        "conf": {} if submit else conf,
         "lines": lines,
         "master": master,
         "wait_metric": list(wait_metric) if wait_metric else None,
@@ -156,14 +198,21 @@ def run_job(
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
     child_env.update(
         {
-            "PYSPARK_PYTHON": sys.executable,
-            "SPARK_HOME": str(_spark_home(workdir)),
+            "PYSPARK_PYTHON": str(dist.python),
+            "SPARK_HOME": str(_spark_home(workdir, dist)),
             "PYTHONPATH": str(ROOT),
         }
     )
     child_env.update(env or {})
+    args = [str(JOB), str(workdir / "spec.json"), str(report_path)]
+    if submit:
+        home = Path(child_env["SPARK_HOME"])
+        confs = [a for k, v in conf.items() for a in ("--conf", f"{k}={v}")]
+        command = [str(home / "bin" / "spark-submit"), "--master", master, *confs, *args]
+    else:
+        command = [str(dist.python), *args]
     proc = subprocess.run(
-        [sys.executable, str(JOB), str(workdir / "spec.json"), str(report_path)],
+        command,
         cwd=workdir,
         env=child_env,
         capture_output=True,

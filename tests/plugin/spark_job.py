@@ -1,4 +1,4 @@
-"""A small PySpark 3.5 job run in its own process with the plugin jar: Spark plugins are
+"""A small PySpark (3.5 or 4.0) job run in its own process with the plugin jar: Spark plugins are
 per-JVM, so each configuration under test needs a fresh driver.
 
 Usage: python spark_job.py SPEC.json REPORT.json. SPEC: {"conf": {...}, "lines": N, "master": "...",
@@ -10,6 +10,7 @@ environment (REST and HTML) and metrics, and the event log directory.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 import urllib.request
@@ -51,8 +52,22 @@ def main(spec_path: str, report_path: str) -> None:
     other.debug("other debug line")
     other.info("other info line")
     log.error("driver error line", jvm.java.lang.IllegalStateException("boom for the stack trace"))
+    if spec.get("reconfigure"):
+        # What a job or a library does to log4j: its own file, then a plain reload.
+        ctx = jvm.org.apache.logging.log4j.LogManager.getContext(False)
+        ctx.setConfigLocation(jvm.java.net.URI(spec["reconfigure"]))
+        log.info("after setConfigLocation line")
+        jvm.org.apache.logging.log4j.LogManager.getLogger("emrs.quiet.job").warn("non-additive line")
+        jvm.org.apache.logging.log4j.core.config.Configurator.reconfigure()
+        log.info("after reconfigure line")
+    if spec.get("python_output"):
+        print("py-print: hello from the driver", flush=True)
+        print("py-stderr: to stderr", file=sys.stderr, flush=True)
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s:%(name)s:%(message)s")
+        logging.getLogger("emrs.pyjob").warning("py-logging: careful")
+        sc.parallelize(range(2), 2).foreach(lambda i: print(f"py-worker: partition {i}", flush=True))
     rows = spark.range(0, 1000, numPartitions=2).selectExpr("id % 7 as k").groupBy("k").count().collect()
-    report: dict[str, Any] = {"rows": len(rows), "app_id": sc.applicationId}
+    report: dict[str, Any] = {"rows": len(rows), "app_id": sc.applicationId, "spark_version": spark.version}
     if spec.get("lineage"):
         lineage = spec["lineage"]
         writer = jvm.emrs.observe.lineage.LineageWriter.fromSpark(sc._jsc.sc(), lineage["location"])
@@ -74,9 +89,20 @@ def main(spec_path: str, report_path: str) -> None:
         report["ui_environment_html"] = fetch(f"{ui}/environment/")
     report["conf"] = dict(sc.getConf().getAll())
     time.sleep(float(spec.get("sleep_s", 0)))
+    if spec.get("python_output"):
+        with open(report_path, "w") as f:
+            json.dump(report, f)
+        fail()  # uncaught, with the SparkContext still running, as a failing job ends
     spark.stop()
     with open(report_path, "w") as f:
         json.dump(report, f)
+
+
+def fail() -> None:
+    try:
+        {}["missing"]
+    except KeyError as e:
+        raise ValueError("py-boom: the job failed") from e
 
 
 if __name__ == "__main__":

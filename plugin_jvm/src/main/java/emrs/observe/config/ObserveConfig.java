@@ -44,6 +44,7 @@ public final class ObserveConfig {
     public static final String LOG_PACKAGES = PREFIX + "log.packages";
     public static final String TAGS = PREFIX + "tags";
     public static final String FAIL_ON_ERROR = PREFIX + "failOnError";
+    public static final String CONSOLE_CAPTURE = PREFIX + "console.capture";
 
     public static final String META_EMR_APPLICATION_ID = PREFIX + "meta.emrApplicationId";
     public static final String META_EMR_JOB_RUN_ID = PREFIX + "meta.emrJobRunId";
@@ -83,6 +84,7 @@ public final class ObserveConfig {
     public final List<String> logPackages;
     public final Map<String, String> tags;
     public final boolean failOnError;
+    public final boolean consoleCapture;
 
     public final List<String> metaEmrApplicationId;
     public final List<String> metaEmrJobRunId;
@@ -125,6 +127,7 @@ public final class ObserveConfig {
         logPackages = r.list(LOG_PACKAGES);
         tags = Collections.unmodifiableMap(r.tags(TAGS));
         failOnError = r.bool(FAIL_ON_ERROR, false);
+        consoleCapture = r.bool(CONSOLE_CAPTURE, true);
 
         metaEmrApplicationId = sources(r, META_EMR_APPLICATION_ID,
                 "env:EMR_SERVERLESS_APPLICATION_ID,conf:spark.emr-serverless.applicationId");

@@ -130,7 +130,8 @@ public final class EventEncoder {
         out.raw(K_LOGGER).string(logger == null ? "" : logger, out.logger);
         out.raw(K_THREAD).string(thread == null ? "" : thread, out.thread).raw('}');
         if (thrown != null) {
-            out.raw(K_ERROR).string(thrown.getClass().getName());
+            out.raw(K_ERROR).string(thrown instanceof ErrorKind ? ((ErrorKind) thrown).kind()
+                    : thrown.getClass().getName());
             String m = thrown.getMessage();
             if (m != null) {
                 out.raw(K_ERROR_MESSAGE).string(m, capped ? 4096 : Integer.MAX_VALUE);

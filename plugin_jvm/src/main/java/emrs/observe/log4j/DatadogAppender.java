@@ -45,14 +45,23 @@ public final class DatadogAppender extends AbstractAppender {
         }
     };
 
-    private DatadogAppender(String name, Filter filter) {
+    /** True when the plugin put this appender on the root logger, false when a user's XML declared it. */
+    final boolean automatic;
+
+    private DatadogAppender(String name, Filter filter, boolean automatic) {
         super(name, filter, (Layout<? extends Serializable>) null, true, Property.EMPTY_ARRAY);
+        this.automatic = automatic;
+    }
+
+    /** The appender the plugin attaches itself (root logger and loggers with additivity=false). */
+    static DatadogAppender automatic(String name) {
+        return new DatadogAppender(name, null, true);
     }
 
     @PluginFactory
     public static DatadogAppender createAppender(@PluginAttribute("name") String name,
             @PluginElement("Filter") Filter filter) {
-        return new DatadogAppender(name == null ? PLUGIN_NAME : name, filter);
+        return new DatadogAppender(name == null ? PLUGIN_NAME : name, filter, false);
     }
 
     @Override

@@ -1,29 +1,49 @@
 package emrs.observe.log4j;
 
 import emrs.observe.config.ObserveConfig;
+import java.beans.PropertyChangeEvent;
+import java.beans.PropertyChangeListener;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.NullConfiguration;
 import org.apache.logging.log4j.core.config.plugins.util.PluginManager;
 
 /**
- * Wires log4j2 for shipping: either our appender on the root logger, or the user's own XML
- * (in which {@code EmrsDatadog} can be used by name); then the levels from ROOT_LOG_LEVEL and
- * LOG_LEVEL. Problems are reported to the caller, who decides whether they are fatal.
+ * Wires log4j2 for shipping: either our appender on the root logger and on every logger with
+ * additivity=false, or the user's own XML (in which {@code EmrsDatadog} can be used by name); then
+ * the levels from ROOT_LOG_LEVEL and LOG_LEVEL. Problems are reported to the caller, who decides
+ * whether they are fatal.
+ *
+ * <p>A job that reconfigures log4j (Configurator.reconfigure, its own log4j2.properties, a library
+ * calling LoggerContext.setConfigLocation) replaces the whole Configuration, our appender with it.
+ * Every replacement fires the LoggerContext's "config" property change after the new
+ * configuration is started, so a listener puts our appender back on it (unless that
+ * configuration declares EmrsDatadog itself) and counts it. Lines logged between the switch and
+ * the listener, by other threads, are not shipped.
  */
 public final class LoggingSetup {
     private static final String OUR_APPENDER = "EmrsDatadog";
     private static final String LEVELS = "TRACE, DEBUG, INFO, WARN, ERROR, FATAL, OFF";
+    private static final AtomicLong REATTACHED = new AtomicLong();
+    private static final PropertyChangeListener ON_CONFIG = LoggingSetup::configChanged;
+    private static LoggerContext listening;
 
     private LoggingSetup() {
+    }
+
+    /** How often our appender was put back on a configuration that a job or library loaded. */
+    public static long reattachments() {
+        return REATTACHED.get();
     }
 
     /** Installs logging; adds human-readable problems to {@code problems}. */
@@ -40,27 +60,101 @@ public final class LoggingSetup {
                         + "> appender on any logger, so this JVM ships no logs to Datadog");
             }
         } else {
-            Configuration config = ctx.getConfiguration();
-            if (findOurs(config) == null) {
-                DatadogAppender appender = DatadogAppender.createAppender(OUR_APPENDER, null);
-                appender.start();
-                config.addAppender(appender);
-                config.getRootLogger().addAppender(appender, null, null);
+            attach(ctx.getConfiguration());
+        }
+        ConsoleMarking.mark(ctx.getConfiguration());
+        applyLevels(ctx, cfg, env, problems);
+        synchronized (LoggingSetup.class) {
+            if (listening == null) {
+                ctx.addPropertyChangeListener(ON_CONFIG);
+                listening = ctx;
             }
         }
-        applyLevels(ctx, cfg, env, problems);
         ctx.updateLoggers();
     }
 
-    /** Takes our appender off the root logger (when we put it there) before the flush. */
+    /** Whether log4j's console lines can be kept out of the stdout/stderr capture. */
+    public static boolean consoleMarkingAvailable() {
+        return ConsoleMarking.available();
+    }
+
+    /** Stops following reconfigurations and takes off the appenders we attached, before the flush. */
     public static void uninstall() {
+        synchronized (LoggingSetup.class) {
+            if (listening != null) {
+                listening.removePropertyChangeListener(ON_CONFIG);
+                listening = null;
+            }
+        }
         LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
         Configuration config = ctx.getConfiguration();
-        Appender ours = config.getRootLogger().getAppenders().get(OUR_APPENDER);
-        if (ours instanceof DatadogAppender) {
-            config.getRootLogger().removeAppender(OUR_APPENDER);
+        boolean changed = false;
+        for (LoggerConfig lc : loggerConfigs(config)) {
+            Appender a = lc.getAppenders().get(OUR_APPENDER);
+            if (a instanceof DatadogAppender && ((DatadogAppender) a).automatic) {
+                lc.removeAppender(OUR_APPENDER);
+                changed = true;
+            }
+        }
+        if (changed) {
             ctx.updateLoggers();
         }
+    }
+
+    private static void configChanged(PropertyChangeEvent event) {
+        if (!LoggerContext.PROPERTY_CONFIG.equals(event.getPropertyName())
+                || !(event.getNewValue() instanceof Configuration)) {
+            return;
+        }
+        Configuration config = (Configuration) event.getNewValue();
+        if (config instanceof NullConfiguration) {
+            return; // log4j shutting down (LoggerContext.stop): nothing will be logged to attach for
+        }
+        // updateLoggers() (Spark's setLogLevel, our own install) fires this too, for a configuration
+        // that still has our appender: attach() then adds nothing and nothing is counted.
+        if (attach(config)) {
+            REATTACHED.incrementAndGet();
+        }
+        ConsoleMarking.mark(config);
+    }
+
+    /**
+     * Puts the plugin's own appender on the root logger and on each logger with additivity=false
+     * (their events never reach the root's appenders). A configuration that declares EmrsDatadog
+     * itself is left as its author placed it. Returns whether a new appender had to be added.
+     */
+    static synchronized boolean attach(Configuration config) {
+        DatadogAppender ours = null;
+        for (Appender a : config.getAppenders().values()) {
+            if (a instanceof DatadogAppender) {
+                if (!((DatadogAppender) a).automatic) {
+                    return false;
+                }
+                ours = (DatadogAppender) a;
+            }
+        }
+        boolean added = false;
+        if (ours == null) {
+            ours = DatadogAppender.automatic(OUR_APPENDER);
+            ours.start();
+            config.addAppender(ours);
+            added = true;
+        }
+        for (LoggerConfig lc : loggerConfigs(config)) {
+            boolean root = lc == config.getRootLogger();
+            if ((root || !lc.isAdditive()) && !lc.getAppenders().containsKey(OUR_APPENDER)) {
+                lc.addAppender(ours, null, null);
+            }
+        }
+        return added;
+    }
+
+    private static List<LoggerConfig> loggerConfigs(Configuration config) {
+        List<LoggerConfig> all = new java.util.ArrayList<>(config.getLoggers().values());
+        if (!all.contains(config.getRootLogger())) {
+            all.add(config.getRootLogger());
+        }
+        return all;
     }
 
     static URI resolve(String location) {

@@ -14,8 +14,15 @@ public final class Warnings {
     }
 
     public static void warn(String message) {
-        System.err.println("emrs-observe WARNING: " + message);
-        System.err.flush();
+        // Quiet: the stderr capture must not ship the plugin's own voice (a failing intake would
+        // otherwise feed its warnings back into the intake).
+        boolean was = ConsoleCapture.quiet(true);
+        try {
+            System.err.println("emrs-observe WARNING: " + message);
+            System.err.flush();
+        } finally {
+            ConsoleCapture.quiet(was);
+        }
     }
 
     /** Warns once per JVM for a given key: a down intake must not print a line per batch. */

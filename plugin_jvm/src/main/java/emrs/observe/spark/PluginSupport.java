@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import emrs.observe.config.ObserveConfig;
 import emrs.observe.datadog.ApiKeyHolder;
 import emrs.observe.log4j.LoggingSetup;
+import emrs.observe.runtime.ConsoleCapture;
 import emrs.observe.runtime.JobMetadata;
 import emrs.observe.runtime.LogPipeline;
 import emrs.observe.runtime.Warnings;
@@ -46,6 +47,14 @@ final class PluginSupport {
         LogPipeline.start(cfg, meta, key);
         List<String> problems = new ArrayList<>();
         LoggingSetup.install(cfg, env, problems);
+        if (cfg.consoleCapture) {
+            if (LoggingSetup.consoleMarkingAvailable()) {
+                ConsoleCapture.start();
+            } else {
+                ConsoleCapture.cannotTellApart("this log4j has no OutputStreamManager.setOutputStream; set "
+                        + ObserveConfig.CONSOLE_CAPTURE + "=false to silence this warning");
+            }
+        }
         if (!problems.isEmpty()) {
             Warnings.warn("logging set-up problems:\n  - " + String.join("\n  - ", problems));
         }
@@ -62,6 +71,7 @@ final class PluginSupport {
         } catch (RuntimeException | LinkageError e) {
             // log4j may already be shut down by its own hook; the flush below does not need it.
         }
+        ConsoleCapture.stop(); // ships a pending traceback before the pipeline flushes
         LogPipeline.shutdown();
         ApiKeySource.close();
     }
@@ -87,6 +97,14 @@ final class PluginSupport {
             if (!registry.getNames().contains(metric)) {
                 registry.register(metric, (Gauge<Long>) () -> LogPipeline.COUNTERS.snapshot().get(name));
             }
+        }
+        register(registry, "logs.reattached", LoggingSetup::reattachments);
+        register(registry, "logs.consoleEvents", ConsoleCapture.EVENTS::get);
+    }
+
+    private static void register(MetricRegistry registry, String metric, Gauge<Long> gauge) {
+        if (!registry.getNames().contains(metric)) {
+            registry.register(metric, gauge);
         }
     }
 }
