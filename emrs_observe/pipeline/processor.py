@@ -20,6 +20,7 @@ from emrs_observe.datahub.sinks import Sink, SinkError
 from emrs_observe.lineage.engine import LineageError, WriteLineage, compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer, NamingError
 from emrs_observe.pipeline.checkpoint import Checkpoint, partition_date
+from emrs_observe.pipeline.gcpause import collector_paused_for
 from emrs_observe.spline.errors import LineageReadError
 from emrs_observe.spline.model import ExecutionEvent, LineageRecord
 from emrs_observe.spline.reader import FORM_PLAN, read_lineage
@@ -181,6 +182,11 @@ class LineageProcessor:
         except StorageError as exc:
             outcome.unreadable = str(exc)
             return outcome
+        with collector_paused_for(len(data)):
+            return self._trace(outcome, data)
+
+    def _trace(self, outcome: _Outcome, data: bytes) -> _Outcome:
+        obj = outcome.obj
         try:
             result = read_lineage(obj.uri, data)
         except LineageReadError as exc:
