@@ -12,6 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 JARS = ROOT / ".cache" / "jars"
 
 
+def s3a_conf(endpoint: str) -> dict[str, str]:
+    """Spark's s3a:// on a moto server: path-style, plain HTTP, fixed keys, and failing fast."""
+    return {
+        "spark.hadoop.fs.s3a.endpoint": endpoint,
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+        "spark.hadoop.fs.s3a.access.key": "testing",
+        "spark.hadoop.fs.s3a.secret.key": "testing",
+        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "spark.hadoop.fs.s3a.attempts.maximum": "1",
+        "spark.hadoop.fs.s3a.retry.limit": "1",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -27,7 +27,7 @@ from emrs_observe.defaults import contract
 from emrs_observe.defaults.render import RenderRequest, render_properties
 from emrs_observe.defaults.spline import bundle_from_jar
 from emrs_observe.lineage.naming import DatasetNamer
-from tests.conftest import JARS, ROOT, free_port
+from tests.conftest import JARS, ROOT, free_port, s3a_conf
 from tests.lineage.conftest import DataHubRecorder
 
 pytestmark = pytest.mark.spark
@@ -98,14 +98,7 @@ def localise(props: dict[str, str], plugin: Path, bundle: Path, s3_endpoint: str
     conf.update({
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": "2",
-        "spark.hadoop.fs.s3a.endpoint": s3_endpoint,
-        "spark.hadoop.fs.s3a.path.style.access": "true",
-        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
-        "spark.hadoop.fs.s3a.access.key": "testing",
-        "spark.hadoop.fs.s3a.secret.key": "testing",
-        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "spark.hadoop.fs.s3a.attempts.maximum": "1",
-        "spark.hadoop.fs.s3a.retry.limit": "1",
+        **s3a_conf(s3_endpoint),
         "spark.hadoop.fs.s3a.connection.establish.timeout": "2000",
         "spark.hadoop.fs.s3a.connection.timeout": "2000",
     })

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import JARS, ROOT
+from tests.conftest import JARS, ROOT, s3a_conf
 from tests.plugin.conftest import run_job
 
 pytestmark = pytest.mark.spark
@@ -57,14 +57,7 @@ def test_lineage_objects_land_in_s3_at_the_documented_keys(
         "spark.ui.port": "0",
         "spark.sql.shuffle.partitions": "2",
         "spark.emrs.observe.tags": "team:data",
-        "spark.hadoop.fs.s3a.endpoint": moto_server,
-        "spark.hadoop.fs.s3a.path.style.access": "true",
-        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
-        "spark.hadoop.fs.s3a.access.key": "testing",
-        "spark.hadoop.fs.s3a.secret.key": "testing",
-        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "spark.hadoop.fs.s3a.attempts.maximum": "1",
-        "spark.hadoop.fs.s3a.retry.limit": "1",
+        **s3a_conf(moto_server),
     }
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     items = [

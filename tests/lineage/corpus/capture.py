@@ -22,34 +22,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import JARS, ROOT
+from examples.run_with_spline import spline_conf
 from tests.lineage.corpus.jobs import BASE, JOBS, seed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PLUGIN_JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 LINEAGE = Path(BASE) / "lineage"
-
-
-def spline_bundle() -> Path:
-    found = sorted(JARS.glob("spark-3.5-spline-agent-bundle_2.12-*.jar"))
-    if not found:
-        raise SystemExit(f"no Spline bundle in {JARS}: run scripts/setup.sh first")
-    return found[-1]
-
-
-def spline_conf(location: str, dispatcher: str = "emrs") -> dict[str, str]:
-    """The Spline part of spark-defaults, as `defaults render` writes it, for a local Spark."""
-    conf = {
-        "spark.jars": f"{PLUGIN_JAR},{spline_bundle()}",
-        "spark.sql.queryExecutionListeners": "za.co.absa.spline.harvester.listener.SplineQueryExecutionListener",
-        "spark.spline.lineageDispatcher": dispatcher,
-        "spark.spline.lineageDispatcher.emrs.className": "emrs.observe.spline.S3LineageDispatcher",
-        "spark.spline.lineageDispatcher.emrs.location": location,
-        # Java 17: Spline reads its default config through a jar: URL (AbsaOSS/spline-spark-agent#782).
-        "spark.driver.extraJavaOptions": "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED "
-                                         f"-Dderby.system.home={BASE}/derby",
-    }
-    return conf
 
 
 @contextmanager
@@ -90,7 +67,7 @@ def capture(names: list[str]) -> dict[str, int]:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     shutil.rmtree(BASE, ignore_errors=True)
     counts: dict[str, int] = {}
-    with session(spline_conf(f"file://{LINEAGE}/")) as spark:
+    with session(spline_conf(f"file://{LINEAGE}/", f"-Dderby.system.home={BASE}/derby")) as spark:
         seed(spark)
         drain(spark)
         shutil.rmtree(LINEAGE, ignore_errors=True)
