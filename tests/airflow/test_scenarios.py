@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from emrs_observe.airflow import naming
 from tests.airflow.conftest import REGION, ROUTING_KEY, Team, run_dag, stored_texts
 from tests.airflow.emr_proxy import EmrJobProxy, job_run
+from tests.compliance.conftest import Estate
 from tests.servers.pagerduty import TlsPagerDutyReceiver
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -134,3 +137,30 @@ def test_an_unreachable_pagerduty_is_logged_and_the_task_keeps_its_own_error(
     assert "PagerDuty alert emrs-observe/airflow/emrs_test_final_failure/job not sent" in out
     assert "PagerDuty not reachable" in out
     assert ROUTING_KEY not in out
+
+
+def test_a_connection_that_already_assumes_a_role_is_refused_with_both_roles_named(
+    team: Team, aws_proxy: EmrJobProxy, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    other = f"arn:aws:iam::{team.account}:role/platform"
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": {"role_arn": other}}))
+    outcome = run_dag(_dag("final_failure"))
+    out = capfd.readouterr().out
+    assert outcome.state == "failed"
+    assert aws_proxy.started == []
+    assert f"AWS connection 'aws_default' already assumes {other}; aws_assume_role {team.emr_role}" in out
+
+
+def test_unreadable_application_defaults_are_logged_and_the_job_still_runs(
+    team: Team, aws_proxy: EmrJobProxy, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # What GetApplication can carry (its model makes every value a string): a key Spark would not see.
+    broken = [
+        {"classification": "spark-defaults", "properties": {" spark.plugins": "emrs.observe.spark.LoggerSparkPlugin"}}
+    ]
+    Estate(aws_proxy.url).set_runtime(team.account, REGION, team.application_id, broken)
+    outcome = run_dag(_dag("final_failure"))
+    out = capfd.readouterr().out
+    assert outcome.state == "success", out[-4000:]
+    assert "runtimeConfiguration[0].properties[' spark.plugins'] has spaces around the key" in out
+    assert "do not register emrs.observe.spark.LoggerSparkPlugin" in out  # what is left lacks the plugin
