@@ -70,6 +70,9 @@ class EmrServerlessSparkOperator(EmrServerlessStartJobOperator):  # type: ignore
     template_fields: Sequence[str] = tuple(
         sorted({*EmrServerlessStartJobOperator.template_fields, "spark_conf", "tags", "aws_assume_role"})
     )
+    # The UI shows what was submitted (the merged spark-defaults, the token, the tags), not only
+    # what the DAG wrote: rendered fields are written again when the task ends.
+    overwrite_rtif_after_execution = True
     template_fields_renderers = {
         **EmrServerlessStartJobOperator.template_fields_renderers,
         "job_driver": "json",

@@ -177,3 +177,12 @@ def xcom(dag_id: str, run_id: str, task_id: str, key: str) -> Any:
     with create_session() as session:
         row = session.query(XComModel).filter_by(dag_id=dag_id, run_id=run_id, task_id=task_id, key=key).one_or_none()
         return None if row is None else row.value
+
+
+def rendered_fields(dag_id: str, run_id: str, task_id: str) -> Any:
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.query(RenderedTaskInstanceFields).filter_by(dag_id=dag_id, run_id=run_id, task_id=task_id).one()
+        return row.rendered_fields

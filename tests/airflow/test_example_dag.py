@@ -10,7 +10,7 @@ import pytest
 
 from emrs_observe.airflow import naming
 from emrs_observe.defaults import contract as c
-from tests.airflow.conftest import REGION, Team, run_dag, xcom
+from tests.airflow.conftest import REGION, Team, rendered_fields, run_dag, xcom
 from tests.airflow.emr_proxy import EmrJobProxy
 
 
@@ -78,6 +78,10 @@ def test_example_dag_submits_merged_conf_as_the_team_role(
         "--py-files s3://acme-artifacts/orders/1.4/orders_lib.zip "
         "--archives s3://acme-artifacts/orders/1.4/pyenv.tar.gz#environment"
     )
+
+    # The UI's rendered fields show the configuration actually submitted, merged.
+    rendered = rendered_fields("emrs_observe_example", outcome.run_id, "daily_orders")
+    assert rendered["configuration_overrides"]["applicationConfiguration"][0]["properties"] == props
 
     # The Datadog link filters on the job run id tag the plugin sets, on the application's site.
     link = xcom("emrs_observe_example", outcome.run_id, "daily_orders", "_link_DatadogLogsLink")
