@@ -154,12 +154,14 @@ class EmrServerlessSparkOperator(EmrServerlessStartJobOperator):  # type: ignore
                 raise self._job_failure(exc) from exc
         return job_id
 
-    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        # Annotated None by the provider, yet it returns the job run id (the task's XCom): passed on.
         with self._alerting(context):
             try:
-                super().execute_complete(context, event)
+                job_id: Any = super().execute_complete(context, event)  # type: ignore[func-returns-value]
             except AirflowException as exc:
                 raise self._job_failure(exc) from exc
+        return job_id
 
     def _alerting(self, context: Any) -> _Alerting:
         return _Alerting(self, context)
