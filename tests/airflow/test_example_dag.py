@@ -12,6 +12,7 @@ from emrs_observe.airflow import naming
 from emrs_observe.defaults import contract as c
 from tests.airflow.conftest import REGION, Team, rendered_fields, run_dag, xcom
 from tests.airflow.emr_proxy import EmrJobProxy
+from tests.compliance.aws_proxy import _CREDENTIAL
 
 
 def _example_dag() -> object:
@@ -37,8 +38,7 @@ def test_example_dag_submits_merged_conf_as_the_team_role(
         (team.emr_role, "airflow.emrs_observe_example.orders_report"),
     }
 
-    emr = boto3.client("emr-serverless", region_name=REGION, endpoint_url=aws_proxy.url)
-    # Read back as the team (moto keeps one backend per account).
+    # Read back through the API as the team (moto keeps one backend per account).
     creds = boto3.client("sts", region_name=REGION, endpoint_url=aws_proxy.url).assume_role(
         RoleArn=team.emr_role, RoleSessionName="check"
     )["Credentials"]
@@ -78,6 +78,13 @@ def test_example_dag_submits_merged_conf_as_the_team_role(
         "--py-files s3://acme-artifacts/orders/1.4/orders_lib.zip "
         "--archives s3://acme-artifacts/orders/1.4/pyenv.tar.gz#environment"
     )
+
+    # The Spark UI link asks GetDashboardForJobRun as the team role, in the team's account (moto does not
+    # implement the call, so the link itself stays empty here).
+    dashboard = [r for r in aws_proxy.requests if r.path.endswith(f"/jobruns/{jar['jobRunId']}/dashboard")]
+    assert dashboard, "the Spark UI link was never asked for"
+    keys = {_CREDENTIAL.search(r.header("Authorization") or "").group(1) for r in dashboard}  # type: ignore[union-attr]
+    assert {aws_proxy.key_account.get(k) for k in keys} == {team.account}
 
     # The UI's rendered fields show the configuration actually submitted, merged.
     rendered = rendered_fields("emrs_observe_example", outcome.run_id, "daily_orders")
