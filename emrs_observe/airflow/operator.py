@@ -26,6 +26,7 @@ from airflow.sdk.exceptions import (
     AirflowTaskTimeout,
     TaskDeferred,
 )
+from airflow.sdk.log import mask_secret
 
 from emrs_observe.airflow import alerts, naming
 from emrs_observe.airflow.conf_merge import merge
@@ -275,7 +276,12 @@ class EmrServerlessSparkOperator(EmrServerlessStartJobOperator):  # type: ignore
             password, host, extra = conn.password, conn.host, conn.extra_dejson
         except AirflowNotFoundException:
             pass
-        return alerts.target_from(self.alert_policy, password, host, extra, os.environ)
+        target = alerts.target_from(self.alert_policy, password, host, extra, os.environ)
+        if target is not None:
+            # Airflow masks connection passwords by itself, not environment values: whatever logs a
+            # line with the key in it (the PagerDuty client at debug level), Airflow prints *** instead.
+            mask_secret(target.routing_key)
+        return target
 
     def _page(self, context: Any, exc: BaseException) -> None:
         ti = context["ti"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,27 @@ def test_unreadable_application_defaults_are_logged_and_the_job_still_runs(
     assert outcome.state == "success", out[-4000:]
     assert "runtimeConfiguration[0].properties[' spark.plugins'] has spaces around the key" in out
     assert "do not register emrs.observe.spark.LoggerSparkPlugin" in out  # what is left lacks the plugin
+
+
+def test_without_the_connection_the_routing_key_comes_from_the_environment(
+    team: Team,
+    aws_proxy: EmrJobProxy,
+    pagerduty: TlsPagerDutyReceiver,
+    tls_cert: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    env_key = "ENVR0UT1NGKEYdoNotLeak000000042"
+    monkeypatch.delenv("AIRFLOW_CONN_EMRS_OBSERVE_PAGERDUTY_CRITICAL")
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", env_key)
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_URL", pagerduty.url)
+    monkeypatch.setenv("EMRS_OBSERVE_PAGERDUTY_CA_BUNDLE", str(tls_cert[0]))
+    aws_proxy.script(("FAILED", "Exit code 1 from the driver"))
+    outcome = run_dag(_dag("final_failure"))
+    assert outcome.state == "failed"
+    (trigger,) = pagerduty.events()
+    assert trigger["routing_key"] == env_key
+    out = capfd.readouterr()
+    assert "triggered (environment)" in out.out
+    assert env_key not in out.out + out.err
+    assert env_key not in stored_texts(outcome.dag_id, outcome.run_id)
