@@ -6,6 +6,7 @@ of this conftest, before any test module imports Airflow; nothing else in the te
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from tests.conftest import ROOT
 from tests.servers.pagerduty import TlsPagerDutyReceiver, self_signed_cert
 
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="emrs-observe-airflow-"))
+atexit.register(shutil.rmtree, AIRFLOW_HOME, True)  # also when no test here needed the database
 _BUNDLES = [
     {"name": "examples", "path": ROOT / "examples" / "airflow"},
     {"name": "scenarios", "path": ROOT / "tests" / "airflow" / "dags"},
@@ -52,17 +54,14 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
-    """`airflow db migrate` once per session into the temporary AIRFLOW_HOME, removed afterwards."""
+def airflow_db() -> Path:
+    """`airflow db migrate` once per session into the temporary AIRFLOW_HOME (removed at exit)."""
     airflow = Path(sys.executable).parent / "airflow"
     result = subprocess.run(
         [str(airflow), "db", "migrate"], env={**os.environ, **AIRFLOW_ENV}, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    try:
-        yield AIRFLOW_HOME
-    finally:
-        shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)
+    return AIRFLOW_HOME
 
 
 @pytest.fixture
