@@ -1,0 +1,71 @@
+"""Merging a job's spark_conf with the application's spark-defaults (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emrs_observe.airflow.conf_merge import merge
+from emrs_observe.defaults import contract as c
+from tests.compliance.conftest import compliant_props
+
+APP = compliant_props()
+
+
+def test_list_keys_keep_the_application_entries_first_and_add_the_job_ones_once() -> None:
+    job = {
+        c.SPARK_JARS: "s3://team/deps.jar," + APP[c.SPARK_JARS].split(",")[0],
+        c.SPARK_PLUGINS: "com.team.MetricsPlugin",
+        c.SPARK_QUERY_LISTENERS: "com.team.Listener",
+    }
+    merged = merge(APP, job)
+    assert merged.overrides == {}
+    assert merged.conf[c.SPARK_JARS] == APP[c.SPARK_JARS] + ",s3://team/deps.jar"
+    assert merged.conf[c.SPARK_PLUGINS].split(",") == [c.PLUGIN_CLASS, "com.team.MetricsPlugin"]
+    assert merged.conf[c.SPARK_QUERY_LISTENERS].split(",") == [c.SPLINE_LISTENER_CLASS, "com.team.Listener"]
+
+
+def test_java_options_put_ours_last_so_the_jvm_keeps_them() -> None:
+    app = {"spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile=ours.xml -XX:+UseG1GC"}
+    merged = merge(app, {"spark.driver.extraJavaOptions": '-Dlog4j2.configurationFile=theirs.xml -Dname="a b"'})
+    assert merged.conf["spark.driver.extraJavaOptions"] == (
+        "-Dlog4j2.configurationFile=theirs.xml '-Dname=a b' -Dlog4j2.configurationFile=ours.xml -XX:+UseG1GC"
+    )
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        (c.SPLINE_DISPATCHER, "kafka"),
+        (c.SPLINE_DISPATCHER_CLASS, "com.team.Dispatcher"),
+        (c.SPLINE_DISPATCHER_LOCATION, "s3://elsewhere/lineage/"),
+        ("spark.spline.mode", "DISABLED"),  # not set by the application: the agent's default is ours
+        (c.VAULT_ADDR, "https://other-vault:8200"),
+        (c.SPARK_REDACTION_REGEX, "nothing"),
+    ],
+)
+def test_a_job_value_replacing_observability_is_named(key: str, value: str) -> None:
+    merged = merge(APP, {key: value, "spark.executor.memory": "8g"})
+    assert list(merged.overrides) == [key]
+    assert key in merged.overrides[key] and "allow_observability_override" in merged.overrides[key]
+    assert value not in merged.overrides[key]  # values are never repeated: they may name secrets' places
+
+
+def test_the_same_value_as_the_application_is_not_an_override() -> None:
+    assert merge(APP, {c.SPLINE_DISPATCHER: APP[c.SPLINE_DISPATCHER]}).overrides == {}
+
+
+def test_a_second_plugin_jar_or_spline_bundle_is_refused() -> None:
+    plugin = merge(APP, {c.SPARK_JARS: "s3://team/emrs-observe-plugin-0.0.9.jar"})
+    assert "another emrs-observe plugin jar (emrs-observe-plugin-0.0.9.jar)" in plugin.overrides[c.SPARK_JARS]
+    spline = merge(APP, {c.SPARK_JARS: "s3://team/spark-3.4-spline-agent-bundle_2.12-2.0.0.jar"})
+    assert "another Spline agent bundle" in spline.overrides[c.SPARK_JARS]
+    packages = merge(APP, {c.SPARK_JARS_PACKAGES: f"{c.SPLINE_GROUP}:spark-3.5-spline-agent-bundle_2.12:2.2.3"})
+    assert c.SPARK_JARS_PACKAGES in packages.overrides
+
+
+def test_an_application_without_observability_is_reported() -> None:
+    merged = merge({}, {"spark.executor.memory": "8g"})
+    assert merged.conf == {"spark.executor.memory": "8g"}
+    assert any(c.PLUGIN_CLASS in w for w in merged.warnings)
+    assert any("Spline listener" in w for w in merged.warnings)
+    assert merge(APP, {}).warnings == []
