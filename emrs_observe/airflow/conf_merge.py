@@ -17,10 +17,11 @@ from emrs_observe.defaults import contract as c
 from emrs_observe.defaults.spline import bundle_from_coordinates, bundle_from_jar
 
 # Comma-separated lists: the application's entries first, then the job's new ones.
-COMMA_LISTS = (c.SPARK_JARS, c.SPARK_JARS_PACKAGES, c.SPARK_PLUGINS, c.SPARK_QUERY_LISTENERS, c.TAGS)
+COMMA_LISTS = (c.SPARK_JARS, c.SPARK_JARS_PACKAGES, c.SPARK_PLUGINS, c.SPARK_PLUGINS_DEFAULT_LIST,
+               c.SPARK_QUERY_LISTENERS, c.TAGS)
 # JVM option strings: the job's options first and ours last, because for a repeated -Dkey the
 # JVM keeps the last one, so ours stay in force.
-JAVA_OPTIONS = ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")
+JAVA_OPTIONS = (c.DRIVER_EXTRA_JAVA_OPTIONS, c.DRIVER_DEFAULT_JAVA_OPTIONS, "spark.executor.extraJavaOptions")
 # Namespaces whose every key is observability wiring (the Spline agent's and our plugin's).
 PROTECTED_PREFIXES = ("spark.spline.", c.OBSERVE)
 # Single keys that protect secrets: a job-level redaction regex could let a key into the Spark UI.
@@ -121,9 +122,11 @@ def _merge_java_options(ours: str | None, theirs: str) -> str:
 
 def _application_warnings(app: dict[str, str]) -> list[str]:
     warnings = []
-    if c.PLUGIN_CLASS not in split_list(app.get(c.SPARK_PLUGINS)):
+    registered = split_list(app.get(c.SPARK_PLUGINS)) + split_list(app.get(c.SPARK_PLUGINS_DEFAULT_LIST))
+    if c.PLUGIN_CLASS not in registered:
         warnings.append(
-            f"the application's spark-defaults do not register {c.PLUGIN_CLASS} in {c.SPARK_PLUGINS}: this job's "
+            f"the application's spark-defaults do not register {c.PLUGIN_CLASS} in {c.SPARK_PLUGINS_DEFAULT_LIST} "
+            f"or {c.SPARK_PLUGINS}: this job's "
             "logs will not reach Datadog (render compliant defaults with `emrs-observe defaults render`)"
         )
     if c.SPLINE_LISTENER_CLASS not in split_list(app.get(c.SPARK_QUERY_LISTENERS)):

@@ -20,8 +20,17 @@ def test_list_keys_keep_the_application_entries_first_and_add_the_job_ones_once(
     merged = merge(APP, job)
     assert merged.overrides == {}
     assert merged.conf[c.SPARK_JARS] == APP[c.SPARK_JARS] + ",s3://team/deps.jar"
-    assert merged.conf[c.SPARK_PLUGINS].split(",") == [c.PLUGIN_CLASS, "com.team.MetricsPlugin"]
+    # The application registers our plugin in spark.plugins.defaultList, which Spark prepends to a
+    # job's own spark.plugins: the job's plugins need no merging, ours is not touched.
+    assert c.PLUGIN_CLASS in APP[c.SPARK_PLUGINS_DEFAULT_LIST].split(",")
+    assert merged.conf[c.SPARK_PLUGINS] == "com.team.MetricsPlugin"
+    assert c.SPARK_PLUGINS_DEFAULT_LIST not in merged.conf
     assert merged.conf[c.SPARK_QUERY_LISTENERS].split(",") == [c.SPLINE_LISTENER_CLASS, "com.team.Listener"]
+
+
+def test_a_job_that_sets_the_default_list_keeps_ours_first() -> None:
+    merged = merge(APP, {c.SPARK_PLUGINS_DEFAULT_LIST: "com.team.Other"})
+    assert merged.conf[c.SPARK_PLUGINS_DEFAULT_LIST].split(",") == [c.PLUGIN_CLASS, "com.team.Other"]
 
 
 def test_java_options_put_ours_last_so_the_jvm_keeps_them() -> None:
