@@ -98,7 +98,8 @@ public final class ObserveConfig {
         vaultAuthMount = r.string(VAULT_AUTH_MOUNT, vaultAuthMethod);
         vaultAwsServerIdHeader = r.string(VAULT_AWS_SERVER_ID_HEADER);
         vaultAwsRegion = r.string(VAULT_AWS_REGION, "us-east-1");
-        vaultAwsStsEndpoint = trimSlash(r.string(VAULT_AWS_STS_ENDPOINT, "https://sts.amazonaws.com"));
+        // Unset: the STS endpoint of vault.awsRegion's partition (see StsEndpoints).
+        vaultAwsStsEndpoint = trimSlash(r.string(VAULT_AWS_STS_ENDPOINT));
         vaultKvMount = trimSlashes(r.string(VAULT_KV_MOUNT, "secret"));
         vaultSecretPath = trimSlashes(r.string(VAULT_SECRET_PATH));
         vaultSecretField = r.string(VAULT_SECRET_FIELD, "api_key");
