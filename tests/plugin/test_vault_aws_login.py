@@ -1,7 +1,8 @@
 """Vault's AWS IAM login: the request the plugin posts to /v1/auth/aws/login carries a SigV4-signed
 sts:GetCallerIdentity. OpenBao has no AWS auth method, so a recorder stands at the login endpoint
 and the signature is checked with botocore's own SigV4 implementation, using the same credentials;
-the signed request is then replayed to STS (moto) as Vault would."""
+the signed request is then replayed to STS (moto) as Vault would. The credentials come from the
+AWS SDK's default chain: environment, web identity (moto STS), a container credentials endpoint."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import json
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from botocore.credentials import ContainerProvider, Credentials
 
 from tests.plugin.conftest import plugin_conf, run_job
 from tests.servers.datadog_intake import DatadogIntake
@@ -53,7 +55,7 @@ def test_aws_login_request_is_signed_as_botocore_signs_it(
 
     assert run.returncode == 0, run.stderr[-3000:]
     [warning] = run.warnings()
-    assert "Vault AWS IAM login (role emrs-spark, credentials from environment)" in warning
+    assert "Vault AWS IAM login (role emrs-spark, credentials from environment variables)" in warning
     assert "entry for role emrs-spark not found" in warning
     assert SECRET_KEY not in run.stderr
 
@@ -113,6 +115,8 @@ def test_aws_login_with_web_identity_credentials_from_sts(
             "AWS_ROLE_ARN": ROLE_ARN,
             "AWS_ROLE_SESSION_NAME": "emrs-web-test",
             "AWS_ENDPOINT_URL_STS": moto_server,
+            # As EKS's pod identity webhook sets it: the SDK's STS client needs a region.
+            "AWS_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
         run = run_job(tmp_path / "job", conf, env, lines=1)
@@ -120,7 +124,7 @@ def test_aws_login_with_web_identity_credentials_from_sts(
 
     assert run.returncode == 0, run.stderr[-3000:]
     [warning] = run.warnings()
-    assert f"credentials from web identity token ({ROLE_ARN})" in warning
+    assert "credentials from web identity token file, STS AssumeRoleWithWebIdentity" in warning
     assert WEB_TOKEN not in run.stdout + run.stderr
 
     [login] = logins
@@ -139,3 +143,76 @@ def test_aws_login_with_web_identity_credentials_from_sts(
     with urllib.request.urlopen(replay, timeout=10) as answer:
         identity = answer.read().decode()
     assert "<Arn>arn:aws:sts::123456789012:assumed-role/emr-spark-web/emrs-web-test</Arn>" in identity, identity
+
+
+def _replayed_identity(login: Request) -> str:
+    """What Vault learns: the signed request replayed to STS, and the caller it names."""
+    body = json.loads(login.body)
+    url = base64.b64decode(body["iam_request_url"]).decode()
+    payload = base64.b64decode(body["iam_request_body"])
+    headers = {k: v[0] for k, v in json.loads(base64.b64decode(body["iam_request_headers"])).items()}
+    replay = urllib.request.Request(url, data=payload, headers=headers, method="POST")
+    with urllib.request.urlopen(replay, timeout=10) as answer:
+        return str(answer.read().decode())
+
+
+def test_aws_login_with_credentials_from_the_container_endpoint(
+    plugin_jar: Path, intake: DatadogIntake, moto_server: str, tmp_path: Path
+) -> None:
+    # As on ECS, EKS Pod Identity and other container platforms: a local endpoint serves the
+    # role's temporary keys to whoever shows the authorization token from a file. The keys are
+    # real ones from STS (moto), so the replayed login names the role session they belong to.
+    sts = boto3.client(
+        "sts", endpoint_url=moto_server, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    issued = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/emr-job-runtime", RoleSessionName="emrs-ctr")
+    creds = issued["Credentials"]
+    document = json.dumps({
+        "AccessKeyId": creds["AccessKeyId"],
+        "SecretAccessKey": creds["SecretAccessKey"],
+        "Token": creds["SessionToken"],
+        "Expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }).encode()
+    auth_token = "ctr-auth-" + creds["AccessKeyId"][-6:]
+    token_file = tmp_path / "container-auth-token"
+    token_file.write_text(auth_token)
+
+    def serve(request: Request) -> tuple[int, dict[str, str], bytes]:
+        if request.path != "/v2/credentials/emr" or request.header("Authorization") != auth_token:
+            return 403, {}, b"{}"
+        return 200, {"Content-Type": "application/json"}, document
+
+    with running(RecordingServer(handler=serve)) as endpoint, running(RecordingServer(handler=_vault_refuses)) as vault:
+        env = {
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url + "/v2/credentials/emr",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        # The document is what AWS's own clients accept from such an endpoint: botocore reads it too.
+        loaded = ContainerProvider(environ=env).load()
+        assert loaded is not None and loaded.get_frozen_credentials().access_key == creds["AccessKeyId"]
+
+        conf = {
+            **plugin_conf(plugin_jar, intake.logs_url),
+            "spark.emrs.observe.vault.addr": vault.url,
+            "spark.emrs.observe.vault.authMethod": "aws",
+            "spark.emrs.observe.vault.authRole": "emrs-spark",
+            "spark.emrs.observe.vault.awsStsEndpoint": moto_server,
+            "spark.emrs.observe.vault.secretPath": "datadog/emrs",
+        }
+        run = run_job(tmp_path / "job", conf, env, lines=1)
+        logins = [r for r in vault.requests if r.path == "/v1/auth/aws/login"]
+        plugin_fetches = [r for r in endpoint.requests if r.header("Authorization") == auth_token]
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    [warning] = run.warnings()
+    assert "credentials from container credentials endpoint" in warning
+    assert creds["SecretAccessKey"] not in run.stdout + run.stderr
+    assert auth_token not in run.stdout + run.stderr
+    assert len(plugin_fetches) >= 2  # botocore's and the plugin's
+
+    [login] = logins
+    assert creds["SecretAccessKey"] not in login.body.decode()
+    identity = _replayed_identity(login)
+    assert "<Arn>arn:aws:sts::123456789012:assumed-role/emr-job-runtime/emrs-ctr</Arn>" in identity, identity

@@ -2,6 +2,8 @@
 
 Starts `bao server -dev` from the venv, enables AppRole with a role allowed to read one KV v2
 secret, and writes the Datadog API key there; the same again inside a namespace on demand.
+With `tls`, a second listener serves the same server over HTTPS with that certificate (the
+set-up itself goes through the plain dev listener).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import hvac
 from hvac.exceptions import InvalidRequest
+
+from tests.servers.tls import ServerCert
 
 
 def _free_port() -> int:
@@ -45,10 +49,18 @@ class OpenBao:
     log_path: Path | None = None
     role_id: str = ""
     secret_id: str = ""
+    tls: ServerCert | None = None
+    tls_port: int = 0
 
     @property
     def addr(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def tls_addr(self) -> str:
+        """The HTTPS listener's address (by IP: the certificate may name only a DNS name)."""
+        assert self.tls is not None, "OpenBao was started without tls"
+        return f"https://127.0.0.1:{self.tls_port}"
 
     def client(self, namespace: str | None = None) -> hvac.Client:
         return hvac.Client(url=self.addr, token=self.root_token, namespace=namespace)
@@ -57,12 +69,22 @@ class OpenBao:
         self.port = _free_port()
         log = tempfile.NamedTemporaryFile(prefix="openbao-", suffix=".log", delete=False)  # noqa: SIM115
         self.log_path = Path(log.name)
+        args = [
+            bao_binary(), "server", "-dev",
+            f"-dev-root-token-id={self.root_token}",
+            f"-dev-listen-address=127.0.0.1:{self.port}",
+        ]
+        if self.tls is not None:
+            # Dev mode takes extra listeners from a config file.
+            self.tls_port = _free_port()
+            config = self.log_path.with_suffix(".hcl")
+            config.write_text(
+                f'listener "tcp" {{\n  address = "127.0.0.1:{self.tls_port}"\n'
+                f'  tls_cert_file = "{self.tls.cert_pem}"\n  tls_key_file = "{self.tls.key_pem}"\n}}\n'
+            )
+            args.append(f"-config={config}")
         self.process = subprocess.Popen(
-            [
-                bao_binary(), "server", "-dev",
-                f"-dev-root-token-id={self.root_token}",
-                f"-dev-listen-address=127.0.0.1:{self.port}",
-            ],
+            args,
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HOME": tempfile.gettempdir()},
         )
         deadline = time.monotonic() + 30

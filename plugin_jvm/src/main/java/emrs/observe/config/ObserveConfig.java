@@ -26,6 +26,7 @@ public final class ObserveConfig {
     public static final String VAULT_SECRET_ID_FILE = PREFIX + "vault.secretIdFile";
     public static final String VAULT_EXECUTOR_LOGIN = PREFIX + "vault.executorLogin";
     public static final String VAULT_TIMEOUT = PREFIX + "vault.timeoutMs";
+    public static final String VAULT_CA_CERT = PREFIX + "vault.caCert";
 
     public static final String DD_SITE = PREFIX + "datadog.site";
     public static final String DD_URL = PREFIX + "datadog.url";
@@ -67,6 +68,7 @@ public final class ObserveConfig {
     public final String vaultSecretIdFile;
     public final boolean vaultExecutorLogin;
     public final int vaultTimeoutMs;
+    public final String vaultCaCert;
 
     public final String datadogUrl;
     public final String datadogService;
@@ -100,7 +102,8 @@ public final class ObserveConfig {
         vaultAuthMount = r.string(VAULT_AUTH_MOUNT, vaultAuthMethod);
         vaultAwsServerIdHeader = r.string(VAULT_AWS_SERVER_ID_HEADER);
         vaultAwsRegion = r.string(VAULT_AWS_REGION, "us-east-1");
-        vaultAwsStsEndpoint = trimSlash(r.string(VAULT_AWS_STS_ENDPOINT, "https://sts.amazonaws.com"));
+        // Unset: the STS endpoint of vault.awsRegion's partition (see StsEndpoints).
+        vaultAwsStsEndpoint = trimSlash(r.string(VAULT_AWS_STS_ENDPOINT));
         vaultKvMount = trimSlashes(r.string(VAULT_KV_MOUNT, "secret"));
         vaultSecretPath = trimSlashes(r.string(VAULT_SECRET_PATH));
         vaultSecretField = r.string(VAULT_SECRET_FIELD, "api_key");
@@ -108,6 +111,7 @@ public final class ObserveConfig {
         vaultSecretIdFile = r.string(VAULT_SECRET_ID_FILE);
         vaultExecutorLogin = r.bool(VAULT_EXECUTOR_LOGIN, false);
         vaultTimeoutMs = (int) r.millis(VAULT_TIMEOUT, 5_000, 100, 120_000);
+        vaultCaCert = r.string(VAULT_CA_CERT);
 
         String site = r.string(DD_SITE, "datadoghq.com");
         String url = trimSlash(r.string(DD_URL));

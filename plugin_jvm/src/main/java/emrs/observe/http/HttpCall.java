@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One HTTP exchange over {@link HttpURLConnection}: the plugin must load on Java 8 and may not
@@ -23,6 +25,7 @@ public final class HttpCall {
     private int bodyLength;
     private int connectTimeoutMs = 5_000;
     private int readTimeoutMs = 10_000;
+    private SSLSocketFactory tls;
 
     private HttpCall(String method, URL url) {
         this.method = method;
@@ -59,6 +62,12 @@ public final class HttpCall {
         return this;
     }
 
+    /** TLS for an https URL: whom to trust and which name to verify. Null: the JVM's defaults. */
+    public HttpCall tls(SSLSocketFactory factory) {
+        this.tls = factory;
+        return this;
+    }
+
     public URL url() {
         return url;
     }
@@ -71,6 +80,11 @@ public final class HttpCall {
         conn.setReadTimeout(readTimeoutMs);
         conn.setInstanceFollowRedirects(false);
         conn.setUseCaches(false);
+        if (tls != null && conn instanceof HttpsURLConnection) {
+            // One factory instance per server: the JDK only reuses a kept-alive TLS connection
+            // made with the same factory.
+            ((HttpsURLConnection) conn).setSSLSocketFactory(tls);
+        }
         for (Map.Entry<String, String> h : headers.entrySet()) {
             conn.setRequestProperty(h.getKey(), h.getValue());
         }

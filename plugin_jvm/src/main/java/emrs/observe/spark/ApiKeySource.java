@@ -32,7 +32,7 @@ final class ApiKeySource {
             throw new VaultException(ObserveConfig.VAULT_SECRET_PATH + " is not set: the plugin cannot know which "
                     + "Vault secret holds the Datadog API key");
         }
-        VaultClient client = new VaultClient(cfg.vaultAddr, cfg.vaultNamespace, cfg.vaultTimeoutMs);
+        VaultClient client = VaultClient.connect(cfg, env);
         VaultLogin login = new VaultLogin(cfg, env, client);
         VaultToken token = login.login();
         Secret key = client.readKv2(token.token, cfg.vaultKvMount, cfg.vaultSecretPath, cfg.vaultSecretField);

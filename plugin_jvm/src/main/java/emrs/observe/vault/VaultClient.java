@@ -3,9 +3,12 @@ package emrs.observe.vault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import emrs.observe.config.ObserveConfig;
 import emrs.observe.http.HttpCall;
 import emrs.observe.http.HttpResponse;
 import java.io.IOException;
+import java.util.Map;
+import javax.net.ssl.SSLSocketFactory;
 
 /** The few Vault HTTP API calls the plugin needs: logins, KV v2 read, token lookup and renewal. */
 public final class VaultClient {
@@ -14,11 +17,19 @@ public final class VaultClient {
     private final String addr;
     private final String namespace;
     private final int timeoutMs;
+    private final SSLSocketFactory tls;
 
-    public VaultClient(String addr, String namespace, int timeoutMs) {
+    public VaultClient(String addr, String namespace, int timeoutMs, SSLSocketFactory tls) {
         this.addr = addr;
         this.namespace = namespace;
         this.timeoutMs = timeoutMs;
+        this.tls = tls;
+    }
+
+    /** The client for the configured Vault, trusting its certificate as {@link VaultTls} says. */
+    public static VaultClient connect(ObserveConfig cfg, Map<String, String> env) throws VaultException {
+        SSLSocketFactory tls = cfg.vaultAddr.startsWith("https:") ? VaultTls.socketFactory(cfg, env) : null;
+        return new VaultClient(cfg.vaultAddr, cfg.vaultNamespace, cfg.vaultTimeoutMs, tls);
     }
 
     public String addr() {
@@ -66,7 +77,7 @@ public final class VaultClient {
             throws VaultException {
         HttpResponse r;
         try {
-            HttpCall call = HttpCall.of(method, addr + path).timeouts(timeoutMs, timeoutMs)
+            HttpCall call = HttpCall.of(method, addr + path).timeouts(timeoutMs, timeoutMs).tls(tls)
                     .header("Accept", "application/json");
             if (namespace != null) {
                 call.header("X-Vault-Namespace", namespace);

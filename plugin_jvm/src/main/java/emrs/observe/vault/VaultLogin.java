@@ -2,9 +2,9 @@ package emrs.observe.vault;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import emrs.observe.aws.AwsCredentials;
-import emrs.observe.aws.AwsCredentialsChain;
-import emrs.observe.aws.SigV4Signer;
+import emrs.observe.aws.AwsCredentialSource;
+import emrs.observe.aws.AwsRequestSigner;
+import emrs.observe.aws.StsEndpoints;
 import emrs.observe.config.ObserveConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -12,11 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 /**
  * Logs in to Vault with the configured method. Credentials come from the environment or files,
@@ -79,14 +79,16 @@ public final class VaultLogin {
     private VaultToken aws() throws VaultException {
         AwsCredentials creds;
         try {
-            creds = new AwsCredentialsChain(env, cfg.vaultTimeoutMs).resolve();
-        } catch (IOException | IllegalArgumentException e) {
+            creds = AwsCredentialSource.resolve();
+        } catch (IOException e) {
             throw new VaultException("Vault AWS IAM login: " + e.getMessage(), e);
         }
-        ObjectNode body = awsLoginBody(cfg.vaultAuthRole, cfg.vaultAwsStsEndpoint, cfg.vaultAwsRegion,
-                cfg.vaultAwsServerIdHeader, creds, ZonedDateTime.now(ZoneOffset.UTC));
+        String endpoint = cfg.vaultAwsStsEndpoint != null ? cfg.vaultAwsStsEndpoint
+                : StsEndpoints.forRegion(cfg.vaultAwsRegion);
+        ObjectNode body = awsLoginBody(cfg.vaultAuthRole, endpoint, cfg.vaultAwsRegion,
+                cfg.vaultAwsServerIdHeader, creds, Clock.systemUTC());
         return client.login(cfg.vaultAuthMount, body, "Vault AWS IAM login (role " + cfg.vaultAuthRole
-                + ", credentials from " + creds.source() + ")");
+                + ", credentials from " + AwsCredentialSource.source(creds) + ")");
     }
 
     /**
@@ -95,7 +97,7 @@ public final class VaultLogin {
      * signature so the request cannot be replayed against another Vault.
      */
     public static ObjectNode awsLoginBody(String role, String stsEndpoint, String region, String serverId,
-            AwsCredentials creds, ZonedDateTime when) {
+            AwsCredentials creds, Clock clock) {
         URI uri = URI.create(stsEndpoint + "/");
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
@@ -103,10 +105,11 @@ public final class VaultLogin {
             headers.put("X-Vault-AWS-IAM-Server-ID", serverId);
         }
         byte[] payload = STS_BODY.getBytes(StandardCharsets.UTF_8);
-        SigV4Signer.Signature sig = new SigV4Signer(region, "sts").sign("POST", uri, headers, payload, creds, when);
+        Map<String, String> signed = new AwsRequestSigner(region, "sts", true)
+                .sign("POST", uri, headers, payload, creds, clock);
 
         ObjectNode hdrs = VaultClient.JSON.createObjectNode();
-        for (Map.Entry<String, String> h : sig.headers.entrySet()) {
+        for (Map.Entry<String, String> h : signed.entrySet()) {
             ArrayNode values = hdrs.putArray(h.getKey());
             values.add(h.getValue());
         }
