@@ -97,7 +97,8 @@ class ProposalBuilder:
         job_urn = self.job_urn(job, plan_name, lineage)
         output_urn = self.dataset_urn(lineage.output)
         input_urns = [self.dataset_urn(d) for d in lineage.inputs]
-        fine_grained = fine_grained_lineages(lineage, self.dataset_urn, self.field_urn, self.options.include_indirect)
+        for_job, for_dataset = fine_grained_lineages(lineage, self.dataset_urn, self.field_urn,
+                                                     self.options.include_indirect)
         when = event.timestamp_ms if event else 0
         stamp = AuditStampClass(time=when, actor="urn:li:corpuser:datahub")
 
@@ -116,7 +117,7 @@ class ProposalBuilder:
             inputDatasets=[], outputDatasets=[],
             inputDatasetEdges=[EdgeClass(destinationUrn=u, lastModified=stamp) for u in sorted(input_urns)],
             outputDatasetEdges=[EdgeClass(destinationUrn=output_urn, lastModified=stamp)],
-            fineGrainedLineages=fine_grained,
+            fineGrainedLineages=for_job,
         )))
 
         # The output dataset's lineage is shared by every job writing it: patched, never replaced.
@@ -124,8 +125,7 @@ class ProposalBuilder:
         for urn in input_urns:
             dataset_patch.add_upstream_lineage(UpstreamClass(
                 dataset=urn, type=DatasetLineageTypeClass.TRANSFORMED, auditStamp=stamp))
-        for item in fine_grained_lineages(lineage, self.dataset_urn, self.field_urn, self.options.include_indirect,
-                                          one_downstream=True):
+        for item in for_dataset:
             dataset_patch.add_fine_grained_lineage(item)
         proposals.extend(dataset_patch.build())
 
@@ -162,17 +162,19 @@ class ProposalBuilder:
 
 def fine_grained_lineages(
     lineage: WriteLineage, dataset_urn: Callable[[DatasetRef], str], field_urn: Callable[[str, str], str],
-    include_indirect: bool, one_downstream: bool = False,
-) -> list[FineGrainedLineageClass]:
+    include_indirect: bool,
+) -> tuple[list[FineGrainedLineageClass], list[FineGrainedLineageClass]]:
     """The engine's column lineage as DataHub FineGrainedLineage, for the job and the dataset alike.
 
     The one place that knows both the engine's WriteLineage and DataHub's lineage classes. A column's
     edges are grouped by what happened on them: `AGGREGATION`, `TRANSFORMATION`, `IDENTITY`, with
     `:MASKED` through a one-way hash and the edge's confidence (0.5 for guessed edges); the columns that
     only decide which value it takes are `INDIRECT_CONDITIONAL`. Dependencies of the whole write
-    (filter, join, group-by… keys) are sent once per kind with every written column as downstreams;
-    `one_downstream` splits them per column for DataHub's dataset patch, which keys entries by one
-    downstream.
+    (filter, join, group-by… keys) are sent once per kind with every written column as downstreams.
+
+    Returns the entries for the job's aspect and for the dataset's patch: the same column entries,
+    built once; DataHub's dataset patch keys entries by one downstream, so there the write-wide
+    dependencies are split per column.
     """
     output_urn = dataset_urn(lineage.output)
     items: list[FineGrainedLineageClass] = []
@@ -196,17 +198,17 @@ def fine_grained_lineages(
         if column.conditional:
             items.append(entry((field_urn(dataset_urn(c.dataset), c.column) for c in column.conditional),
                                downstream, "INDIRECT_CONDITIONAL"))
-    if include_indirect and lineage.indirect and lineage.columns:
-        by_kind: dict[str, set[str]] = {}
-        for dep in lineage.indirect:
-            by_kind.setdefault(dep.kind.value, set()).add(field_urn(dataset_urn(dep.column.dataset), dep.column.column))
-        written = [field_urn(output_urn, column.column) for column in lineage.columns]
-        for kind, upstreams in sorted(by_kind.items()):
-            if one_downstream:
-                items.extend(entry(upstreams, [column], f"INDIRECT_{kind}") for column in written)
-            else:
-                items.append(entry(upstreams, written, f"INDIRECT_{kind}"))
-    return items
+    if not (include_indirect and lineage.indirect and lineage.columns):
+        return items, items
+    by_kind: dict[str, set[str]] = {}
+    for dep in lineage.indirect:
+        by_kind.setdefault(dep.kind.value, set()).add(field_urn(dataset_urn(dep.column.dataset), dep.column.column))
+    written = [field_urn(output_urn, column.column) for column in lineage.columns]
+    for_job, for_dataset = list(items), list(items)
+    for kind, upstreams in sorted(by_kind.items()):
+        for_job.append(entry(upstreams, written, f"INDIRECT_{kind}"))
+        for_dataset.extend(entry(upstreams, [column], f"INDIRECT_{kind}") for column in written)
+    return for_job, for_dataset
 
 
 def _short(error: object, limit: int = 500) -> str:
