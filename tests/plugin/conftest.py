@@ -95,6 +95,11 @@ def intake() -> Iterator[DatadogIntake]:
         server.stop()
 
 
+def events_with(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The shipped events whose message contains `text`."""
+    return [e for e in events if text in str(e.get("message", ""))]
+
+
 def closed_port() -> int:
     """A port nothing listens on: connections are refused, as with a server that is down."""
     with socket.socket() as sock:

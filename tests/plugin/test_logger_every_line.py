@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.plugin.conftest import SPARK_DISTS, JobRun, plugin_conf, run_job, vault_conf
+from tests.plugin.conftest import SPARK_DISTS, JobRun, events_with, plugin_conf, run_job, vault_conf
 from tests.servers.datadog_intake import DatadogIntake, tags_of
 from tests.servers.openbao import OpenBao
 
@@ -70,10 +69,6 @@ def job(
         intake.stop()
 
 
-def _with(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    return [e for e in events if text in str(e.get("message", ""))]
-
-
 def test_the_job_ran_and_failed_of_its_python_exception(job: tuple[JobRun, DatadogIntake]) -> None:
     run, _ = job
     assert run.report.get("rows") == 7, run.stderr[-3000:]
@@ -91,12 +86,12 @@ def test_shipping_continues_across_log4j_reconfigurations(job: tuple[JobRun, Dat
         ("non-additive line", "emrs.quiet.job"),
         ("after reconfigure line", "emrs.test.job"),
     ):
-        found = _with(events, text)
+        found = events_with(events, text)
         assert len(found) == 1, f"{text!r}: {len(found)} events"
         assert found[0]["logger"]["name"] == logger
     # The job's own configuration is in force on the console, and its lines are not shipped again.
     assert "JOBCFG INFO emrs.test.job - after setConfigLocation line" in run.stderr
-    assert not _with(events, "JOBCFG")
+    assert not events_with(events, "JOBCFG")
     assert run.report["gauges"]["reattached"] >= 2
 
 
@@ -109,7 +104,7 @@ def test_python_driver_output_arrives_once_as_stdout_events(job: tuple[JobRun, D
         ("py-stderr: to stderr", "info"),
         ("WARNING:emrs.pyjob:py-logging: careful", "warn"),
     ):
-        found = _with(events, text)
+        found = events_with(events, text)
         assert len(found) == 1, f"{text!r}: {len(found)} events"
         assert found[0]["logger"]["name"] == "stdout"
         assert found[0]["status"] == status
@@ -120,7 +115,7 @@ def test_python_worker_output_arrives_from_the_executor(job: tuple[JobRun, Datad
     run, intake = job
     assert "py-worker: partition 0" in run.executor_logs()  # the executor's console still has it
     for i in range(2):
-        found = _with(intake.events(), f"py-worker: partition {i}")
+        found = events_with(intake.events(), f"py-worker: partition {i}")
         assert len(found) == 1, f"partition {i}: {len(found)} events"
         assert found[0]["logger"]["name"] == "stderr"
         assert tags_of(found[0])["executor_id"] == "0"
@@ -138,13 +133,13 @@ def test_an_uncaught_python_exception_is_one_event_with_its_stack(job: tuple[Job
     assert "KeyError: 'missing'" in stack  # the chained cause stays in the same event
     assert "The above exception was the direct cause of the following exception:" in stack
     assert not [e for e in events if str(e.get("message", "")).lstrip().startswith('File "')]
-    assert not _with(events, "Traceback (most recent call last)")
+    assert not events_with(events, "Traceback (most recent call last)")
 
 
 def test_log4j_lines_are_not_shipped_again_from_the_console(job: tuple[JobRun, DatadogIntake]) -> None:
     run, intake = job
     events = intake.events()
-    assert len(_with(events, "driver line 0")) == 1
+    assert len(events_with(events, "driver line 0")) == 1
     assert "driver line 0" in run.stderr  # the console appender did write it
     console = [e for e in events if e["logger"]["name"] in ("stdout", "stderr")]
     log4j_like = [e for e in console if " INFO " in str(e["message"]) or "Running task" in str(e["message"])]
@@ -165,5 +160,5 @@ def test_the_plugins_own_warnings_stay_on_the_console(job: tuple[JobRun, Datadog
     run, intake = job
     assert "emrs-observe WARNING: logging set-up problems:" in run.warnings()
     assert "LOG_LEVEL=DEBUG is set but spark.emrs.observe.log.packages names no package" in run.stderr
-    assert not _with(intake.events(), "emrs-observe WARNING")
-    assert not _with(intake.events(), "LOG_LEVEL=DEBUG is set but")
+    assert not events_with(intake.events(), "emrs-observe WARNING")
+    assert not events_with(intake.events(), "LOG_LEVEL=DEBUG is set but")

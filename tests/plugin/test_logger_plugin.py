@@ -9,11 +9,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.plugin.conftest import SPARK_DISTS, JobRun, plugin_conf, run_job, vault_conf
+from tests.plugin.conftest import SPARK_DISTS, JobRun, events_with, plugin_conf, run_job, vault_conf
 from tests.servers.datadog_intake import DatadogIntake, tags_of
 from tests.servers.openbao import OpenBao
 
@@ -54,19 +53,15 @@ def shipped(
         intake.stop()
 
 
-def _by_message(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    return [e for e in events if text in str(e.get("message", ""))]
-
-
 def test_job_succeeds_and_driver_lines_arrive_tagged(shipped: tuple[JobRun, DatadogIntake]) -> None:
     run, intake = shipped
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.report["rows"] == 7
     events = intake.events()
     for i in range(5):
-        matching = _by_message(events, f"driver line {i}")
+        matching = events_with(events, f"driver line {i}")
         assert len(matching) == 1, f"driver line {i}: {len(matching)} copies"
-    event = _by_message(events, "driver line 0")[0]
+    event = events_with(events, "driver line 0")[0]
     tags = tags_of(event)
     assert tags["spark_app_id"] == run.report["app_id"]
     assert tags["spark_app_name"] == "emrs-plugin-test"
@@ -100,7 +95,7 @@ def test_executor_lines_arrive_from_the_executor_jvm(shipped: tuple[JobRun, Data
 
 def test_exception_keeps_its_stack_trace(shipped: tuple[JobRun, DatadogIntake]) -> None:
     _, intake = shipped
-    [event] = _by_message(intake.events(), "driver error line")
+    [event] = events_with(intake.events(), "driver error line")
     assert event["status"] == "error"
     assert event["error"]["kind"] == "java.lang.IllegalStateException"
     assert event["error"]["message"] == "boom for the stack trace"
