@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from emrs_observe.lineage.naming import DatasetNamer, DatasetRef, NamingError
 from emrs_observe.lineage.rules import (
@@ -55,8 +55,9 @@ class LineageError(ValueError):
     """The plan cannot be traced (a cycle, a write with no input)."""
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class SourceColumn:
+class SourceColumn(NamedTuple):
+    """A tuple for the same reason as `Ref`: the engine's per-node maps are keyed by it."""
+
     dataset: DatasetRef
     column: str
 
@@ -132,7 +133,7 @@ class WriteLineage:
 _Direct = Mapping[SourceColumn, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per traced node, and frozen construction costs 3x
 class _Trace:
     direct: _Direct
     conditional: frozenset[SourceColumn]

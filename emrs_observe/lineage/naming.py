@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 S3_SCHEMES = ("s3", "s3a", "s3n")
 # URI scheme → DataHub platform, as DataHub's Spark agent maps file systems (HdfsPlatform).
@@ -56,8 +56,9 @@ class NamingError(ValueError):
     """A path spec, a warehouse or a source URI cannot be turned into a dataset name."""
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class DatasetRef:
+class DatasetRef(NamedTuple):
+    """A tuple, so that hashing a SourceColumn (the engine's map key) stays in C."""
+
     platform: str
     name: str
 

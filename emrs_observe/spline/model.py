@@ -8,18 +8,25 @@ never has to know which wire form a plan came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 RefKind = Literal["attr", "expr"]
 
+# Attributes, expressions and operations are not frozen dataclasses although nothing changes them
+# after parsing: a frozen dataclass's __init__ sets each field through object.__setattr__, which
+# made building them 3x slower, and a large plan builds tens of thousands of them
+# (benchmarks/lineage_throughput.py). Attributes stay hashable.
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+
+class Ref(NamedTuple):
+    """A reference to an attribute or expression. A tuple, not a dataclass: the engine keys its memo
+    by Ref, and a tuple hashes and compares in C where a dataclass calls Python code each time."""
+
     kind: RefKind
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Attribute:
     id: str
     name: str
@@ -28,7 +35,7 @@ class Attribute:
     synthetic: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Expression:
     """A functional expression or a literal (`is_literal`).
 
@@ -52,7 +59,7 @@ class Expression:
 OperationKind = Literal["read", "write", "other"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Operation:
     id: str
     name: str
