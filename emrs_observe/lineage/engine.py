@@ -210,24 +210,25 @@ class _Tracer:
         if root in memo:
             return memo[root]
         on_path: set[Ref] = set()
-        stack: list[tuple[Ref, bool]] = [(root, False)]
+        # (node, None) asks to expand the node; (node, its children) to combine them once traced.
+        stack: list[tuple[Ref, tuple[Ref, ...] | None]] = [(root, None)]
         while stack:
-            node, expanded = stack.pop()
+            node, children = stack.pop()
             if node in memo:
                 continue
-            if expanded:
+            if children is not None:
                 on_path.discard(node)
-                memo[node] = self._combine(node)
+                memo[node] = self._combine(node, children)
                 continue
             if node in on_path:
                 raise LineageError(f"plan {self.plan.id}: the expression graph has a cycle through {node.id}")
             on_path.add(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in self.children(node) if child not in memo)
+            children = self.children(node)
+            stack.append((node, children))
+            stack.extend((child, None) for child in children if child not in memo)
         return memo[root]
 
-    def _combine(self, node: Ref) -> _Trace:
-        children = self.children(node)
+    def _combine(self, node: Ref, children: tuple[Ref, ...]) -> _Trace:
         if node.kind == "attr":
             origin = self.origins.get(node.id)
             if origin is not None:

@@ -111,7 +111,10 @@ class _Refs:
                 return _NO_PARAMS
             if self.is_ref(raw):
                 return self.ref(raw)
-            return {key: self.params(value) for key, value in raw.items()}
+            for value in raw.values():
+                if isinstance(value, (dict, list)):
+                    return {key: self.params(value) for key, value in raw.items()}
+            return raw  # flat, as most are: nothing to resolve, so the parsed dict is kept, not copied
         if isinstance(raw, list):
             return [self.params(value) for value in raw]
         return raw
@@ -158,6 +161,19 @@ def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
     return names
 
 
+def _ids(items: list[Any], plan_id: str, what: str) -> set[str]:
+    """The ids of a plan's attributes or expressions. Messages are formatted only on error: a large
+    plan has tens of thousands of elements, and formatting them eagerly cost more than the check."""
+    ids: set[str] = set()
+    for item in items:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ident, str) or not ident:
+            _obj(item, f"plan {plan_id}: {what}")
+            ident = _str(ident, f"plan {plan_id}: {what} id")
+        ids.add(ident)
+    return ids
+
+
 def _type_name(type_names: dict[str, str], data_type: Any) -> str | None:
     return type_names.get(data_type, data_type) if isinstance(data_type, str) else None
 
@@ -186,10 +202,8 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     raw_functions = _list(raw_exprs.get("functions"), f"plan {plan_id}: expressions.functions")
     raw_constants = _list(raw_exprs.get("constants"), f"plan {plan_id}: expressions.constants")
 
-    attr_ids = {_str(_obj(a, f"plan {plan_id}: attribute").get("id"), f"plan {plan_id}: attribute id")
-                for a in raw_attrs}
-    expr_ids = {_str(_obj(e, f"plan {plan_id}: expression").get("id"), f"plan {plan_id}: expression id")
-                for e in (*raw_functions, *raw_constants)}
+    attr_ids = _ids(raw_attrs, plan_id, "attribute")
+    expr_ids = _ids(raw_functions, plan_id, "expression") | _ids(raw_constants, plan_id, "expression")
     refs = _Refs(attr_ids, expr_ids)
 
     attributes: dict[str, Attribute] = {}
@@ -278,33 +292,40 @@ def _tagged(functions: list[Any], constants: list[Any], consume: bool) -> Iterat
 
 def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
     ident = _str(raw.get("id"), f"plan {plan_id}: {kind} operation id")
-    where = f"plan {plan_id}: operation {ident}"  # operations are few; formatting here is cheap
     child_ids = raw.get("childIds")
     if child_ids is None and "childId" in raw:  # producer API v1.0 wrote a single child
         child_ids = [raw["childId"]]
     params = raw.get("params") or {}
     extra = raw.get("extra") or {}
     if kind == "write" and not raw.get("outputSource"):
-        raise PlanError(f"{where}: the write operation has no outputSource")
+        raise PlanError(f"plan {plan_id}: operation {ident}: the write operation has no outputSource")
     return Operation(
         id=ident,
         name=str(raw.get("name") or raw.get("_typeHint") or kind),
         kind=kind,
-        child_ids=tuple(str(c) for c in _list(child_ids, f"{where}: childIds")),
-        output=tuple(str(a) for a in _list(raw.get("output"), f"{where}: output")),
-        params=_located(refs.params, params, where) if isinstance(params, dict) else {},
+        child_ids=_strings(child_ids, plan_id, ident, "childIds"),
+        output=_strings(raw.get("output"), plan_id, ident, "output"),
+        params=_located(refs.params, params, plan_id, ident) if isinstance(params, dict) else {},
         extra=extra if isinstance(extra, dict) else {},
-        input_sources=tuple(str(s) for s in _list(raw.get("inputSources"), f"{where}: inputSources")),
+        input_sources=_strings(raw.get("inputSources"), plan_id, ident, "inputSources"),
         output_source=str(raw["outputSource"]) if raw.get("outputSource") else None,
         append=bool(raw.get("append", False)),
     )
 
 
-def _located(convert: Any, value: Any, where: str) -> Any:
+def _strings(value: Any, plan_id: str, ident: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _list(value, f"plan {plan_id}: operation {ident}: {key}")
+    return tuple(v if isinstance(v, str) else str(v) for v in value)
+
+
+def _located(convert: Any, value: Any, plan_id: str, ident: str) -> Any:
     try:
         return convert(value)
     except PlanError as exc:
-        raise PlanError(f"{where} {exc}") from None
+        raise PlanError(f"plan {plan_id}: operation {ident} {exc}") from None
 
 
 def parse_event(doc: Any) -> ExecutionEvent:
