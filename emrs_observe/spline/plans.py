@@ -8,7 +8,6 @@ shared, so one converter serves both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from emrs_observe.spline.model import (
@@ -80,7 +79,22 @@ class _Refs:
             return ()
         if not isinstance(raw, list):
             raise PlanError(f"has childRefs that are not a JSON array but {type(raw).__name__}")
-        return tuple(map(self.ref, raw))
+        # The hot path of reading a plan: a producer-API reference to a target seen before is one
+        # dict lookup here; anything else goes through `ref`, which checks and remembers it.
+        attr_refs, expr_refs = self._attr_refs, self._expr_refs
+        out = []
+        for item in raw:
+            found = None
+            if type(item) is dict:
+                ident = item.get("__attrId")
+                if ident is not None:
+                    found = attr_refs.get(ident)
+                else:
+                    ident = item.get("__exprId")
+                    if ident is not None:
+                        found = expr_refs.get(ident)
+            out.append(found if found is not None else self.ref(item))
+        return tuple(out)
 
     def _attr(self, ident: str) -> Ref:
         ref = self._attr_refs.get(ident)
@@ -174,10 +188,6 @@ def _ids(items: list[Any], plan_id: str, what: str) -> set[str]:
     return ids
 
 
-def _type_name(type_names: dict[str, str], data_type: Any) -> str | None:
-    return type_names.get(data_type, data_type) if isinstance(data_type, str) else None
-
-
 def _drain(items: list[Any], consume: bool) -> Any:
     """Iterates a list, emptying it as it goes when `consume`: a huge plan's raw JSON is freed while
     its model is built, so peak memory is not raw + model."""
@@ -213,37 +223,40 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
             extra = raw.get("extra")
             data_type = raw.get("dataType")
             attributes[ident] = Attribute(
-                id=ident,
-                name=str(raw.get("name") or ident),
-                child_refs=refs.refs(raw.get("childRefs")),
-                data_type=_type_name(type_names, data_type),
-                synthetic=bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
+                ident,
+                str(raw.get("name") or ident),
+                refs.refs(raw.get("childRefs")),
+                type_names.get(data_type, data_type) if type(data_type) is str else None,
+                bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
             )
         except PlanError as exc:
             raise PlanError(f"plan {plan_id}: attribute {ident} {exc}") from None
 
     expressions: dict[str, Expression] = {}
-    for raw, literal in _tagged(raw_functions, raw_constants, consume):
-        ident = raw["id"]
-        try:
-            extra = raw.get("extra") or _NO_PARAMS
-            qualified = str(extra.get("simpleClassName") or raw.get("name") or ("Literal" if literal else ""))
-            class_name = qualified.rsplit(".", 1)[-1]
-            params = raw.get("params")
-            expressions[ident] = Expression(
-                id=ident,
-                name=str(raw.get("name") or class_name or "literal"),
-                class_name=class_name,
-                child_refs=refs.refs(raw.get("childRefs")),
-                params=refs.params(params) if params else _NO_PARAMS,
-                is_literal=literal,
-                value=raw.get("value"),
-                synthetic="synthetic" in extra and str(extra["synthetic"]).lower() == "true",
-                data_type=_type_name(type_names, raw.get("dataType")),
-                qualified_class_name=qualified,
-            )
-        except PlanError as exc:
-            raise PlanError(f"plan {plan_id}: expression {ident} {exc}") from None
+    for literal, raw_list in ((False, raw_functions), (True, raw_constants)):
+        for raw in _drain(raw_list, consume):
+            ident = raw["id"]
+            try:
+                extra = raw.get("extra") or _NO_PARAMS
+                name = raw.get("name")
+                qualified = str(extra.get("simpleClassName") or name or ("Literal" if literal else ""))
+                class_name = qualified.rsplit(".", 1)[-1]
+                params = raw.get("params")
+                data_type = raw.get("dataType")
+                expressions[ident] = Expression(
+                    ident,
+                    str(name or class_name or "literal"),
+                    class_name,
+                    refs.refs(raw.get("childRefs")),
+                    refs.params(params) if params else _NO_PARAMS,
+                    literal,
+                    raw.get("value"),
+                    "synthetic" in extra and str(extra["synthetic"]).lower() == "true",
+                    type_names.get(data_type, data_type) if type(data_type) is str else None,
+                    qualified,
+                )
+            except PlanError as exc:
+                raise PlanError(f"plan {plan_id}: expression {ident} {exc}") from None
 
     ops: dict[str, Operation] = {}
     write_raw = _obj(operations.get("write"), f"plan {plan_id}: operations.write")
@@ -281,13 +294,6 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
         agent_version=str(agent.get("version") or ""),
         extra_info=extra_info if isinstance(extra_info, dict) else {},
     )
-
-
-def _tagged(functions: list[Any], constants: list[Any], consume: bool) -> Iterator[tuple[dict[str, Any], bool]]:
-    for raw in _drain(functions, consume):
-        yield raw, False
-    for raw in _drain(constants, consume):
-        yield raw, True
 
 
 def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
