@@ -45,6 +45,18 @@ def test_emrs_observe_object_carries_plan_event_and_job(examples: Path) -> None:
     assert summarise(compute_lineage(record.plan)) == COUNTRY_REVENUE
 
 
+def test_values_only_pythons_json_accepts_are_still_read(examples: Path) -> None:
+    """NaN, an out-of-range number and a lone surrogate in a lineage object are read as json.loads
+    reads them, not rejected as malformed (the fast decoder refuses them; json.loads decides)."""
+    (path,) = sorted(examples.glob("lineage/**/1763719262000-*.json"))
+    text = path.read_text()
+    odd = text.replace('"job": {', '"job": {"sampleRatio": NaN, "budget": 1e400, "note": "\\ud800", ', 1)
+    assert odd != text
+    (record,) = read_lineage(path.name, odd.encode()).records
+    assert record.job.emr_job_run_id == samples.APP_ID
+    assert summarise(compute_lineage(record.plan)) == COUNTRY_REVENUE
+
+
 @pytest.mark.parametrize("relative, form", [
     ("spline-forms/hdfs/sales.db/country_revenue/_LINEAGE", FORM_HDFS),
     ("spline-forms/console/driver-stdout.log", FORM_TEXT),
