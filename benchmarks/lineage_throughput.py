@@ -40,13 +40,34 @@ def real_objects(count: int) -> list[tuple[str, bytes]]:
     return [(f"real-{i:05d}.json", docs[i % len(docs)]) for i in range(count)]
 
 
-def measure(blobs: list[tuple[str, bytes]], rounds: int, pause: bool = True) -> tuple[dict[str, float], int, int]:
+def _pipeline(name: str, data: bytes, namer: DatasetNamer, builder: ProposalBuilder,
+              times: dict[str, float]) -> tuple[int, int]:
+    """One object as the processor's worker handles it: what is kept afterwards is the lineage and
+    the proposals, and the plan's graph is freed on return."""
+    t1 = time.perf_counter()
+    result = read_lineage(name, data)
+    t2 = time.perf_counter()
+    lineages = [(r, compute_lineage(r.plan, namer)) for r in result.records]
+    t3 = time.perf_counter()
+    edges = proposals = 0
+    for record, lineage in lineages:
+        edges += lineage.edge_count()
+        proposals += len(builder.build(lineage, record.job, record.plan.name, record.event))
+    times["read (parse + model)"] += t2 - t1
+    times["engine"] += t3 - t2
+    times["proposals"] -= t3  # the proposals stage ends after the collector's pause: see measure()
+    return edges, proposals
+
+
+def measure(blobs: list[tuple[str, bytes]], rounds: int) -> tuple[dict[str, float], int, int]:
     """Median seconds per stage over the rounds, and the edges and proposals of one round.
 
     Each round parses every object with json.loads in one pass, then runs the pipeline over every
     object in a second pass, each pass after a full collection, so that each pays for the garbage
     collections its own objects cause and no other's (interleaved per object, collections that the
     pipeline's objects had made due landed in the next json.loads, and made the ratio look better).
+    The pipeline runs under the collector's pause as the processor runs it; the look at what was
+    made meanwhile, when the pause ends, is timed with the proposals.
     """
     namer, builder = DatasetNamer(), ProposalBuilder()
     samples_by_stage: dict[str, list[float]] = {}
@@ -61,21 +82,11 @@ def measure(blobs: list[tuple[str, bytes]], rounds: int, pause: bool = True) -> 
         times["json.loads"] = time.perf_counter() - t0
         gc.collect()
         for name, data in blobs:
-            t1 = time.perf_counter()
-            # As the processor runs an object; leaving the pause looks at what was made meanwhile,
-            # and that is timed with the proposals.
-            with collector_paused_for(len(data) if pause else 0):
-                result = read_lineage(name, data)
-                t2 = time.perf_counter()
-                lineages = [(r, compute_lineage(r.plan, namer)) for r in result.records]
-                t3 = time.perf_counter()
-                for record, lineage in lineages:
-                    edges += lineage.edge_count()
-                    proposals += len(builder.build(lineage, record.job, record.plan.name, record.event))
-            t4 = time.perf_counter()
-            times["read (parse + model)"] += t2 - t1
-            times["engine"] += t3 - t2
-            times["proposals"] += t4 - t3
+            with collector_paused_for(len(data)):
+                counts = _pipeline(name, data, namer, builder, times)
+            times["proposals"] += time.perf_counter()
+            edges += counts[0]
+            proposals += counts[1]
         for key, value in times.items():
             samples_by_stage.setdefault(key, []).append(value)
     return {k: statistics.median(v) for k, v in samples_by_stage.items()}, edges, proposals

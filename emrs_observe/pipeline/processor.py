@@ -208,7 +208,7 @@ class LineageProcessor:
             except Exception as exc:  # one plan the engine cannot handle rejects that plan only
                 outcome.rejected_plans.append((record.plan.id, f"plan {record.plan.id}: {type(exc).__name__}: {exc}"))
                 continue
-            outcome.items.append((record, lineage, proposals))
+            outcome.items.append((replace(record, plan=record.plan.without_graph()), lineage, proposals))
         if outcome.rejected_plans and not outcome.items and not outcome.orphan_events:
             outcome.rejected = "; ".join(reason for _, reason in outcome.rejected_plans)
             outcome.rejected_plans.clear()

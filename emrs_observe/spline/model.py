@@ -86,6 +86,14 @@ class ExecutionPlan:
     agent_version: str = ""
     extra_info: dict[str, Any] = field(default_factory=dict)
 
+    def without_graph(self) -> ExecutionPlan:
+        """The plan's identity and write without its operations, attributes and expressions: what is
+        kept of a plan once its lineage is computed, so that its graph (most of the memory, and what
+        the garbage collector would otherwise rescan) is freed with the object that carried it."""
+        return ExecutionPlan(self.id, self.name, self.write, {self.write.id: self.write}, {}, {},
+                             self.system, self.system_version, self.agent_version,
+                             {k: v for k, v in self.extra_info.items() if k != "dataTypes"})
+
 
 @dataclass(frozen=True, slots=True)
 class ExecutionEvent:
