@@ -116,10 +116,12 @@ def test_fail_on_error_makes_a_vault_failure_fatal(plugin_jar: Path, intake: Dat
 def test_vault_token_is_renewed_for_a_job_longer_than_its_ttl(
     plugin_jar: Path, openbao: OpenBao, intake: DatadogIntake, tmp_path: Path
 ) -> None:
-    token = openbao.child_token(ttl="6s")
+    # 12 s: a driver that starts slowly on a loaded machine (CI shares two cores) still logs in before
+    # the token expires (with 6 s it sometimes did not); it then lives ~17 s past login, so without
+    # renewal the token would expire on the way.
+    token = openbao.child_token(ttl="12s")
     conf = {**plugin_conf(plugin_jar, intake.logs_url), **vault_conf(openbao, "token")}
-    # The driver lives ~10 s past login: without renewal the 6 s token would expire on the way.
-    run = run_job(tmp_path, conf, {"VAULT_TOKEN": token}, lines=1, sleep_s=8)
+    run = run_job(tmp_path, conf, {"VAULT_TOKEN": token}, lines=1, sleep_s=15)
     assert run.returncode == 0, run.stderr[-3000:]
     info = openbao.client().auth.token.lookup(token)["data"]
     assert info["last_renewal_time"], info
