@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The background threads that empty the buffer into intake requests. Logging threads only call
@@ -36,6 +37,9 @@ public final class LogShipper implements AutoCloseable {
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private volatile boolean closed;
     private volatile boolean bufferFullReported;
+    /** What every buffered event lacks at its end (see {@link EventEncoder#constantFields()}). */
+    private volatile Supplier<byte[]> eventSuffix = () -> NO_SUFFIX;
+    private static final byte[] NO_SUFFIX = new byte[0];
 
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
             ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
@@ -68,6 +72,15 @@ public final class LogShipper implements AutoCloseable {
             super(body, name);
             setDaemon(true);
         }
+    }
+
+    /**
+     * Events are offered without their last bytes, {@code suffix}'s current value, which the
+     * shipper appends to each when it batches. Call before {@link #start}.
+     */
+    public LogShipper eventSuffix(Supplier<byte[]> suffix) {
+        this.eventSuffix = suffix;
+        return this;
     }
 
     public LogShipper start() {
@@ -168,7 +181,7 @@ public final class LogShipper implements AutoCloseable {
                     return false;
                 }
             }
-            Batch batch = assembler.next(buffer);
+            Batch batch = assembler.next(buffer, eventSuffix.get());
             if (batch == null) {
                 idle.add(assembler);
                 return true;

@@ -69,6 +69,38 @@ class LogShipperTest {
     }
 
     @Test
+    void eventsOfferedWithoutTheirConstantFieldsArriveWhole() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        EventEncoder enc = new EventEncoder("spark", "svc", "host-1", "executor_id:3");
+        LogShipper s = shipper(intake, 8 << 20, 5, c).eventSuffix(enc::constantFields).start();
+        EventEncoder.Sink sink = s::offer;
+        char[] huge = new char[1_500_000];
+        Arrays.fill(huge, 'x');
+        enc.encode(1, "info", "l", "t", "small", null, null, EventContext.MAP, sink);
+        enc.encode(2, "info", "l", "t", new String(huge), null, null, EventContext.MAP, sink);
+        s.close(5_000);
+        assertEquals(2, c.sent.get());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
+        for (Batch b : intake.accepted) {
+            json.readTree(Arrays.copyOf(b.json, b.length)).forEach(events::add);
+        }
+        assertEquals(2, events.size());
+        com.fasterxml.jackson.databind.JsonNode first = events.get(0);
+        assertEquals("small", first.get("message").asText());
+        assertEquals("spark", first.get("ddsource").asText());
+        assertEquals("svc", first.get("service").asText());
+        assertEquals("host-1", first.get("hostname").asText());
+        assertEquals("executor_id:3", first.get("ddtags").asText());
+        com.fasterxml.jackson.databind.JsonNode cut = events.get(1);
+        assertTrue(cut.get("truncated").asBoolean());
+        assertEquals("executor_id:3", cut.get("ddtags").asText());
+        assertTrue(json.writeValueAsBytes(cut).length <= EventEncoder.MAX_EVENT_BYTES,
+                "the limit counts the constant fields too");
+    }
+
+    @Test
     void rejectedBatchIsNotRetriedButCountedWithItsReason() {
         ScriptedIntake intake = new ScriptedIntake(403);
         ShipperCounters c = new ShipperCounters();
