@@ -145,6 +145,10 @@ public final class EventEncoder {
                 out.body(MARK, MARK_BYTES);
             }
             out.raw('"');
+        } else if (message instanceof MessageTemplate) {
+            out.raw('"');
+            ((MessageTemplate) message).writeBody(out);
+            out.raw('"');
         } else {
             out.string(message == null ? "" : message);
         }

@@ -137,15 +137,20 @@ final class JsonBytes implements EventContext.Fields {
      * ASCII, most of any log line, is a compare and a store.
      */
     private void bodyUncapped(CharSequence s) {
-        int n = s.length();
+        bodyUncapped(s, 0, s.length());
+    }
+
+    /** {@link #bodyUncapped(CharSequence)} of the chars from {@code from} to {@code to} of s. */
+    void bodyUncapped(CharSequence s, int from, int to) {
+        int n = to - from;
         char[] c = n <= MAX_KEPT_CHARS ? chars(n) : new char[n];
         if (s instanceof String) {
-            ((String) s).getChars(0, n, c, 0);
+            ((String) s).getChars(from, to, c, 0);
         } else if (s instanceof StringBuilder) {
-            ((StringBuilder) s).getChars(0, n, c, 0);
+            ((StringBuilder) s).getChars(from, to, c, 0);
         } else {
             for (int i = 0; i < n; i++) {
-                c[i] = s.charAt(i);
+                c[i] = s.charAt(from + i);
             }
         }
         int i = 0;
