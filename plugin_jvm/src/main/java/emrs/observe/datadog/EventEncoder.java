@@ -165,10 +165,24 @@ public final class EventEncoder {
             out.raw('}');
         }
         if (context != null && !contextReader.isEmpty(context)) {
-            out.raw(K_MDC);
-            out.beginFields(capped ? 1024 : Integer.MAX_VALUE);
-            contextReader.forEach(context, out);
-            out.raw('}');
+            JsonBytes.RememberedContext remembered = out.context;
+            if (!capped && remembered.sameAs(context, contextReader)) {
+                remembered.copyTo(out);
+            } else {
+                int start = out.size();
+                if (capped) {
+                    remembered.skip();
+                } else {
+                    remembered.record();
+                }
+                out.raw(K_MDC);
+                out.beginFields(capped ? 1024 : Integer.MAX_VALUE);
+                contextReader.forEach(context, out);
+                out.raw('}');
+                if (!capped) {
+                    remembered.keep(out, start);
+                }
+            }
         }
         if (capped) {
             out.raw(K_TRUNCATED);

@@ -51,6 +51,16 @@ public final class DatadogAppender extends AbstractAppender {
         public void forEach(ReadOnlyStringMap context, EventContext.Fields out) {
             context.forEach(FIELD, out);
         }
+
+        @Override
+        public int size(ReadOnlyStringMap context) {
+            return context.size();
+        }
+
+        @Override
+        public Object get(ReadOnlyStringMap context, String key) {
+            return context.getValue(key);
+        }
     };
 
     /** True when the plugin put this appender on the root logger, false when a user's XML declared it. */
