@@ -101,6 +101,34 @@ class LogShipperTest {
     }
 
     @Test
+    void underLoadEveryRequestCarriesAFullBatch() {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        // A flush interval longer than the test: only full batches and the shutdown send.
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), intake,
+                new ApiKeyHolder(new Secret("k"), null, Long.MAX_VALUE), new RetryPolicy(0, 1, 5), c, 600_000,
+                warnings::add, 2).start();
+        log(s, 5 * BatchAssembler.MAX_EVENTS);
+        s.close(10_000);
+        assertEquals(5 * BatchAssembler.MAX_EVENTS, c.sent.get(), c.summary());
+        assertEquals(5, intake.accepted.size(), "requests sent for 5000 events");
+    }
+
+    @Test
+    void aFewEventsLeaveWithinTheFlushIntervalWithoutWaitingForMore() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = shipper(intake, 8 << 20, 0, c).start();
+        log(s, 10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.sent.get() < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(10, c.sent.get(), "sent before shutdown");
+        s.close(5_000);
+    }
+
+    @Test
     void rejectedBatchIsNotRetriedButCountedWithItsReason() {
         ScriptedIntake intake = new ScriptedIntake(403);
         ShipperCounters c = new ShipperCounters();
