@@ -64,13 +64,16 @@ class _Intake:
         if first[:1] != ["PORT"]:
             raise RuntimeError(f"the benchmark intake did not start: {first}")
         self.logs_url = f"http://127.0.0.1:{first[1]}/api/v2/logs"
+        # Requests received per take(): events per request is what each request's fixed cost is spread over.
+        self.requests: list[int] = []
 
     def take(self) -> tuple[int, float]:
         """The events received since the last call, and the CPU seconds spent receiving them."""
         assert self.proc.stdout is not None and self.proc.stdin is not None
         self.proc.stdin.write("take\n")
         self.proc.stdin.flush()
-        events, cpu_ms = self.proc.stdout.readline().split()
+        events, cpu_ms, requests = self.proc.stdout.readline().split()
+        self.requests.append(int(requests))
         return int(events), int(cpu_ms) / 1000
 
     def stop(self) -> None:
@@ -196,11 +199,13 @@ def main() -> None:
 
     if job_withs:
         _report_job(job, reps, job_withouts, job_withs, job_received)
+        print(f"  requests received by the intake per driver: {intake.requests[:len(job_received)]}")
         print(f"  CPU of the local intake (its own JVM, same cores) per driver ({JOB_ROUNDS + JOB_WARMUPS + 1} "
               f"runs), median: {statistics.median(job_intake_cpu)} s")
         print()
     if withs:
         _report_loop(lines, warmup, reps, withouts, withs, received)
+        print(f"requests received by the intake per run with the plugin: {intake.requests[-len(received):]}")
     if down is not None:
         print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
               f"(the buffer's bound plus the batches in flight; process wall time {down['process_s']} s)")

@@ -25,8 +25,9 @@ import java.util.zip.GZIPInputStream;
  * In production the intake is Datadog's; here it shares the cores with the job, so what it
  * costs per request (the JDK's HTTP server: a fraction of Python's) is reported, not hidden.
  *
- * <p>Prints "PORT n", then reads commands from stdin: "take" answers "events cpuMs" (events
- * received since the last take, and this process's CPU time spent serving them), "quit" exits.
+ * <p>Prints "PORT n", then reads commands from stdin: "take" answers "events cpuMs requests"
+ * (events and requests received since the last take, and this process's CPU time spent serving
+ * them), "quit" exits.
  */
 public final class IntakeServer {
     private IntakeServer() {
@@ -61,7 +62,7 @@ public final class IntakeServer {
             for (byte[] body : taken) {
                 events += count(body);
             }
-            System.out.println(events + " " + servingCpuMs);
+            System.out.println(events + " " + servingCpuMs + " " + taken.size());
             System.out.flush();
             cpuMark = os.getProcessCpuTime();
         }

@@ -28,20 +28,32 @@ public final class BatchAssembler {
 
     /** The next batch, or null when the buffer is empty. Invalidates this assembler's previous batch. */
     public Batch next(EventBuffer buffer) {
+        return next(buffer, NOTHING);
+    }
+
+    private static final byte[] NOTHING = new byte[0];
+
+    /**
+     * Like {@link #next(EventBuffer)} for a buffer of events that each lack the same last bytes
+     * ({@link EventEncoder#constantFields()}): they are appended to every event here.
+     */
+    public Batch next(EventBuffer buffer, byte[] suffix) {
         int pos = 1;
         int n = 0;
         int length;
         while (n < maxEvents && (length = buffer.peekLength()) >= 0) {
+            int whole = length + suffix.length;
             // +1 for the comma or the closing bracket.
-            if (n > 0 && pos + length + 1 > maxBytes) {
+            if (n > 0 && pos + whole + 1 > maxBytes) {
                 break;
             }
-            if (pos + length + 1 > out.length) {
-                out = Arrays.copyOf(out, Math.max(out.length * 2, pos + length + 1));
+            if (pos + whole + 1 > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, pos + whole + 1));
             }
             out[pos - 1] = (byte) (n == 0 ? '[' : ',');
             buffer.take(out, pos, length);
-            pos += length + 1;
+            System.arraycopy(suffix, 0, out, pos + length, suffix.length);
+            pos += whole + 1;
             n++;
         }
         buffer.release();

@@ -18,6 +18,12 @@ public interface EventContext<C> {
 
     void forEach(C context, Fields out);
 
+    /** How many entries the context has. */
+    int size(C context);
+
+    /** The value of {@code key}, or null. */
+    Object get(C context, String key);
+
     /** A plain map (or null) as the context. */
     EventContext<Map<String, String>> MAP = new EventContext<Map<String, String>>() {
         @Override
@@ -30,6 +36,16 @@ public interface EventContext<C> {
             for (Map.Entry<String, String> e : context.entrySet()) {
                 out.field(e.getKey(), e.getValue());
             }
+        }
+
+        @Override
+        public int size(Map<String, String> context) {
+            return context.size();
+        }
+
+        @Override
+        public Object get(Map<String, String> context, String key) {
+            return context.get(key);
         }
     };
 }

@@ -7,9 +7,12 @@ import java.util.Map;
 
 /**
  * Turns one log event into one Datadog intake JSON object, as UTF-8 bytes. The fields that are
- * the same for every event of this JVM (ddsource, service, hostname, ddtags) are encoded once.
- * An event over the per-event limit (1 MB at the intake) is cut to fit and marked
- * {@code "truncated":true}, with its message ending in "…[truncated]".
+ * the same for every event of this JVM (ddsource, service, hostname, ddtags) are encoded once,
+ * as {@link #constantFields()}: the logging thread encodes only the rest of the event, and the
+ * shipper appends them when it batches (half of each event's bytes that the logging thread
+ * neither writes nor copies into the buffer). An event over the per-event limit (1 MB at the
+ * intake, constant fields included) is cut to fit and marked {@code "truncated":true}, with its
+ * message ending in "…[truncated]".
  */
 public final class EventEncoder {
     /** Datadog accepts at most 1 MB per log; stay a little under to be safe with its accounting. */
@@ -59,49 +62,67 @@ public final class EventEncoder {
         return buffers.get().truncated;
     }
 
-    /** Receives an encoded event; the bytes are only valid during the call. */
+    /**
+     * What completes an event handed to a {@link Sink}: the constant fields and the closing brace.
+     * It changes once, when Spark assigns the application id; events still buffered then are
+     * completed with the new value.
+     */
+    public byte[] constantFields() {
+        return constantTail;
+    }
+
+    /**
+     * Receives an encoded event without its {@link #constantFields()}; the bytes are only valid
+     * during the call.
+     */
     public interface Sink {
         void accept(byte[] event, int length);
     }
 
     /**
-     * Encodes one event. {@code context} (log4j's MDC, where Spark puts the task name) may be
-     * null or empty.
+     * Encodes one whole event, constant fields included. {@code context} (log4j's MDC, where
+     * Spark puts the task name) may be null or empty.
      */
     public byte[] encode(long timeMillis, String status, String logger, String thread, CharSequence message,
             Throwable thrown, Map<String, String> context) {
+        byte[] tail = constantTail;
         JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context,
-                EventContext.MAP);
+                EventContext.MAP, tail.length);
+        out.raw(tail);
         byte[] bytes = out.toArray();
         out.shrinkTo(INITIAL * 64);
         return bytes;
     }
 
     /**
-     * Encodes one event into this thread's buffer and hands it to {@code sink} without a copy:
-     * the logging thread allocates nothing per event. Returns whether the event was truncated.
+     * Encodes one event, without its {@link #constantFields()}, into this thread's buffer and
+     * hands it to {@code sink} without a copy: the logging thread allocates nothing per event.
+     * Returns whether the event was truncated.
      */
     public <C> boolean encode(long timeMillis, String status, String logger, String thread, CharSequence message,
             Throwable thrown, C context, EventContext<C> contextReader, Sink sink) {
-        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context, contextReader);
+        JsonBytes out = encodeToBuffer(timeMillis, status, logger, thread, message, thrown, context, contextReader,
+                constantTail.length);
         sink.accept(out.array(), out.size());
         out.shrinkTo(INITIAL * 64);
         return out.truncated;
     }
 
+    /** The event up to its constant fields, which take {@code tailBytes} of the limit. */
     private <C> JsonBytes encodeToBuffer(long timeMillis, String status, String logger, String thread,
-            CharSequence message, Throwable thrown, C context, EventContext<C> contextReader) {
+            CharSequence message, Throwable thrown, C context, EventContext<C> contextReader, int tailBytes) {
         JsonBytes out = buffers.get();
         String stack = thrown == null ? null : stackTrace(thrown);
         write(out, timeMillis, status, logger, thread, message, thrown, stack, context, contextReader,
                 Integer.MAX_VALUE, Integer.MAX_VALUE);
-        boolean truncated = out.size() > maxEventBytes;
+        int maxBytes = maxEventBytes - tailBytes;
+        boolean truncated = out.size() > maxBytes;
         out.truncated = truncated;
         if (truncated) {
             // Measure everything but the message and the stack, then share what is left.
             write(out, timeMillis, status, logger, thread, "", thrown, stack == null ? null : "", context,
                     contextReader, 0, 0);
-            int room = maxEventBytes - out.size() - K_TRUNCATED.length - 64;
+            int room = maxBytes - out.size() - K_TRUNCATED.length - 64;
             int stackRoom = stack == null ? 0 : Math.min(room / 4, stack.length() * 3 + 2);
             int messageRoom = room - stackRoom;
             write(out, timeMillis, status, logger, thread, message, thrown, stack, context, contextReader,
@@ -124,6 +145,10 @@ public final class EventEncoder {
                 out.body(MARK, MARK_BYTES);
             }
             out.raw('"');
+        } else if (message instanceof MessageTemplate) {
+            out.raw('"');
+            ((MessageTemplate) message).writeBody(out);
+            out.raw('"');
         } else {
             out.string(message == null ? "" : message);
         }
@@ -140,15 +165,28 @@ public final class EventEncoder {
             out.raw('}');
         }
         if (context != null && !contextReader.isEmpty(context)) {
-            out.raw(K_MDC);
-            out.beginFields(capped ? 1024 : Integer.MAX_VALUE);
-            contextReader.forEach(context, out);
-            out.raw('}');
+            JsonBytes.RememberedContext remembered = out.context;
+            if (!capped && remembered.sameAs(context, contextReader)) {
+                remembered.copyTo(out);
+            } else {
+                int start = out.size();
+                if (capped) {
+                    remembered.skip();
+                } else {
+                    remembered.record();
+                }
+                out.raw(K_MDC);
+                out.beginFields(capped ? 1024 : Integer.MAX_VALUE);
+                contextReader.forEach(context, out);
+                out.raw('}');
+                if (!capped) {
+                    remembered.keep(out, start);
+                }
+            }
         }
         if (capped) {
             out.raw(K_TRUNCATED);
         }
-        out.raw(constantTail);
     }
 
     static String stackTrace(Throwable t) {

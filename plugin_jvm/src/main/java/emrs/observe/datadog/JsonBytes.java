@@ -137,15 +137,20 @@ final class JsonBytes implements EventContext.Fields {
      * ASCII, most of any log line, is a compare and a store.
      */
     private void bodyUncapped(CharSequence s) {
-        int n = s.length();
+        bodyUncapped(s, 0, s.length());
+    }
+
+    /** {@link #bodyUncapped(CharSequence)} of the chars from {@code from} to {@code to} of s. */
+    void bodyUncapped(CharSequence s, int from, int to) {
+        int n = to - from;
         char[] c = n <= MAX_KEPT_CHARS ? chars(n) : new char[n];
         if (s instanceof String) {
-            ((String) s).getChars(0, n, c, 0);
+            ((String) s).getChars(from, to, c, 0);
         } else if (s instanceof StringBuilder) {
-            ((StringBuilder) s).getChars(0, n, c, 0);
+            ((StringBuilder) s).getChars(from, to, c, 0);
         } else {
             for (int i = 0; i < n; i++) {
-                c[i] = s.charAt(i);
+                c[i] = s.charAt(from + i);
             }
         }
         int i = 0;
@@ -230,6 +235,79 @@ final class JsonBytes implements EventContext.Fields {
         private byte[] json;
     }
 
+    /**
+     * The context (MDC) encoded last on this thread, and its entries. Spark sets the task name
+     * once per task and every line of the task carries it: when an event's context has the same
+     * keys mapped to the very same String objects, its encoding is copied. Reading it through
+     * log4j's forEach costs more than the lookups (log4j sorts a fresh copy of the keys each
+     * time). Only String values, which cannot change, and at most {@link #MAX} entries are kept.
+     */
+    static final class RememberedContext {
+        static final int MAX = 8;
+        private final String[] keys = new String[MAX];
+        private final Object[] values = new Object[MAX];
+        private int size = -1;
+        private byte[] json;
+        private int recorded;
+        private boolean recording;
+
+        <C> boolean sameAs(C context, EventContext<C> reader) {
+            if (size < 0 || reader.size(context) != size) {
+                return false;
+            }
+            for (int i = 0; i < size; i++) {
+                if (reader.get(context, keys[i]) != values[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void record() {
+            size = -1;
+            json = null;
+            recorded = 0;
+            recording = true;
+        }
+
+        private void see(String key, Object value) {
+            if (!recording) {
+                return;
+            }
+            if (recorded == MAX || !(value instanceof String) || key == null) {
+                recording = false;
+                return;
+            }
+            keys[recorded] = key;
+            values[recorded] = value;
+            recorded++;
+        }
+
+        /** Keeps bytes {@code from} to the end of {@code out}'s content as the encoding of what was seen. */
+        void keep(JsonBytes out, int from) {
+            if (recording) {
+                json = Arrays.copyOfRange(out.buf, from, out.pos);
+                size = recorded;
+            } else {
+                Arrays.fill(keys, null);
+                Arrays.fill(values, null);
+            }
+            recording = false;
+        }
+
+        void copyTo(JsonBytes out) {
+            out.raw(json);
+        }
+
+        /** Stops recording: what is being encoded is not the whole context (a cut event). */
+        void skip() {
+            recording = false;
+            size = -1;
+        }
+    }
+
+    final RememberedContext context = new RememberedContext();
+
     /** Starts the members of an object: {@link #field} writes them, each value capped at valueCap bytes. */
     void beginFields(int valueCap) {
         firstField = true;
@@ -238,6 +316,7 @@ final class JsonBytes implements EventContext.Fields {
 
     @Override
     public void field(String key, Object value) {
+        context.see(key, value);
         if (!firstField) {
             raw(',');
         }

@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The background threads that empty the buffer into intake requests. Logging threads only call
@@ -36,6 +37,9 @@ public final class LogShipper implements AutoCloseable {
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private volatile boolean closed;
     private volatile boolean bufferFullReported;
+    /** What every buffered event lacks at its end (see {@link EventEncoder#constantFields()}). */
+    private volatile Supplier<byte[]> eventSuffix = () -> NO_SUFFIX;
+    private static final byte[] NO_SUFFIX = new byte[0];
 
     public LogShipper(EventBuffer buffer, IntakeSender sender, ApiKeyHolder key, RetryPolicy policy,
             ShipperCounters counters, long flushIntervalMs, Consumer<String> warn) {
@@ -68,6 +72,15 @@ public final class LogShipper implements AutoCloseable {
             super(body, name);
             setDaemon(true);
         }
+    }
+
+    /**
+     * Events are offered without their last bytes, {@code suffix}'s current value, which the
+     * shipper appends to each when it batches. Call before {@link #start}.
+     */
+    public LogShipper eventSuffix(Supplier<byte[]> suffix) {
+        this.eventSuffix = suffix;
+        return this;
     }
 
     public LogShipper start() {
@@ -111,7 +124,7 @@ public final class LogShipper implements AutoCloseable {
             return;
         }
         // Wake the shipper early only when a full batch is waiting: unpark is a system call.
-        if (parked && (buffer.size() >= BatchAssembler.MAX_EVENTS || buffer.bytes() >= wakeAtBytes)) {
+        if (parked && fullBatchWaiting()) {
             parked = false;
             LockSupport.unpark(thread);
         }
@@ -124,18 +137,19 @@ public final class LogShipper implements AutoCloseable {
             while (true) {
                 boolean stop = stopping;
                 long now = System.nanoTime();
-                boolean due = now - lastFlush >= flushIntervalNanos
-                        || buffer.size() >= BatchAssembler.MAX_EVENTS || buffer.bytes() >= wakeAtBytes;
-                if (!stop && !due) {
+                boolean timeUp = stop || now - lastFlush >= flushIntervalNanos;
+                if (!timeUp && !fullBatchWaiting()) {
                     parked = true;
                     LockSupport.parkNanos(this, flushIntervalNanos - (now - lastFlush));
                     parked = false;
                     continue;
                 }
-                if (!assembleAll()) {
+                if (!assemble(timeUp)) {
                     break; // past the shutdown deadline with every sender still busy
                 }
-                lastFlush = System.nanoTime();
+                if (timeUp) {
+                    lastFlush = System.nanoTime();
+                }
                 if (stop) {
                     break;
                 }
@@ -155,20 +169,29 @@ public final class LogShipper implements AutoCloseable {
         }
     }
 
+    /** Whether the buffer holds at least a full batch (by events or by bytes). */
+    private boolean fullBatchWaiting() {
+        return buffer.size() >= BatchAssembler.MAX_EVENTS || buffer.bytes() >= wakeAtBytes;
+    }
+
     /**
-     * Hands every buffered event to the senders, waiting for a free assembler when all are in
-     * flight (meanwhile the buffer takes the load). Returns false when the shutdown deadline
-     * passed first.
+     * Hands buffered events to the senders, waiting for a free assembler when all are in flight
+     * (meanwhile the buffer takes the load): every event when {@code all} (the flush interval is
+     * up, or shutdown), else only full batches. Under load the rest waits for the next full
+     * batch or the interval: emptying the buffer on every wake-up sent a small batch after each
+     * full one, and a request's fixed cost (HTTP on our side, the intake's on its side) was
+     * then spread over tens of events instead of a thousand. Returns false when the shutdown
+     * deadline passed first.
      */
-    private boolean assembleAll() throws InterruptedException {
-        while (true) {
+    private boolean assemble(boolean all) throws InterruptedException {
+        while (all || fullBatchWaiting()) {
             BatchAssembler assembler;
             while ((assembler = idle.poll(10, TimeUnit.MILLISECONDS)) == null) {
                 if (pastDeadline(0)) {
                     return false;
                 }
             }
-            Batch batch = assembler.next(buffer);
+            Batch batch = assembler.next(buffer, eventSuffix.get());
             if (batch == null) {
                 idle.add(assembler);
                 return true;
@@ -180,6 +203,7 @@ public final class LogShipper implements AutoCloseable {
             }
             ready.add(batch);
         }
+        return true;
     }
 
     /** A sender thread: sends batches until told to stop, then returns. */

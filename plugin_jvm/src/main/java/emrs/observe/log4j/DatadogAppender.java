@@ -1,6 +1,7 @@
 package emrs.observe.log4j;
 
 import emrs.observe.datadog.EventContext;
+import emrs.observe.datadog.MessageTemplate;
 import emrs.observe.runtime.LogPipeline;
 import java.io.Serializable;
 import java.util.Locale;
@@ -17,6 +18,11 @@ import org.apache.logging.log4j.core.config.plugins.PluginAttribute;
 import org.apache.logging.log4j.core.config.plugins.PluginElement;
 import org.apache.logging.log4j.core.config.plugins.PluginFactory;
 import org.apache.logging.log4j.message.Message;
+import org.apache.logging.log4j.message.ParameterConsumer;
+import org.apache.logging.log4j.message.ParameterizedMessage;
+import org.apache.logging.log4j.message.ReusableParameterizedMessage;
+import org.apache.logging.log4j.message.ReusableSimpleMessage;
+import org.apache.logging.log4j.message.SimpleMessage;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
 import org.apache.logging.log4j.util.StringBuilderFormattable;
 import org.apache.logging.log4j.util.TriConsumer;
@@ -31,6 +37,8 @@ public final class DatadogAppender extends AbstractAppender {
     public static final String PLUGIN_NAME = "EmrsDatadog";
     private static final int MAX_KEPT_TEXT = 64 * 1024;
     private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
+    private static final ThreadLocal<MessageTemplate> TEMPLATE = ThreadLocal.withInitial(MessageTemplate::new);
+    private static final ParameterConsumer<MessageTemplate> ARG = (value, index, template) -> template.arg(index, value);
     private static final TriConsumer<String, Object, EventContext.Fields> FIELD = (k, v, out) -> out.field(k, v);
     /** Reads log4j's context data in place: Spark's task threads carry it on every line. */
     private static final EventContext<ReadOnlyStringMap> CONTEXT = new EventContext<ReadOnlyStringMap>() {
@@ -42,6 +50,16 @@ public final class DatadogAppender extends AbstractAppender {
         @Override
         public void forEach(ReadOnlyStringMap context, EventContext.Fields out) {
             context.forEach(FIELD, out);
+        }
+
+        @Override
+        public int size(ReadOnlyStringMap context) {
+            return context.size();
+        }
+
+        @Override
+        public Object get(ReadOnlyStringMap context, String key) {
+            return context.getValue(key);
         }
     };
 
@@ -70,17 +88,56 @@ public final class DatadogAppender extends AbstractAppender {
         if (pipeline == null || pipeline.ignores(Thread.currentThread())) {
             return;
         }
-        pipeline.offer(event.getTimeMillis(), status(event.getLevel()), event.getLoggerName(), event.getThreadName(),
-                text(event.getMessage()), event.getThrown(), event.getContextData(), CONTEXT);
+        CharSequence text = text(event.getMessage());
+        try {
+            pipeline.offer(event.getTimeMillis(), status(event.getLevel()), event.getLoggerName(),
+                    event.getThreadName(), text, event.getThrown(), event.getContextData(), CONTEXT);
+        } finally {
+            if (text instanceof MessageTemplate) {
+                ((MessageTemplate) text).clear();
+            }
+        }
     }
 
     /**
-     * The formatted message. Most log4j messages can format into a StringBuilder: this thread's
-     * is reused (the event is encoded before offer returns), which saves a String per event.
+     * The message, formatted as few times as possible. A parameterized message (what
+     * {@code log.info("… {} …", x)} and SLF4J make) whose arguments are plain values goes to the
+     * encoder as pattern and arguments (see {@link MessageTemplate}); a simple message is its own
+     * text. Others format into this thread's StringBuilder, reused (the event is encoded before
+     * offer returns), which saves a String per event.
      */
-    private static CharSequence text(Message message) {
+    static CharSequence text(Message message) {
         if (message == null) {
             return "";
+        }
+        Class<?> type = message.getClass();
+        if (type == ReusableParameterizedMessage.class) {
+            ReusableParameterizedMessage m = (ReusableParameterizedMessage) message;
+            MessageTemplate t = TEMPLATE.get();
+            if (t.start(m.getFormat(), m.getParameterCount())) {
+                m.forEachParameter(ARG, t);
+                if (t.accept()) {
+                    return t;
+                }
+                t.clear();
+            }
+        } else if (type == ParameterizedMessage.class) {
+            Object[] args = message.getParameters();
+            MessageTemplate t = TEMPLATE.get();
+            if (t.start(message.getFormat(), args == null ? 0 : args.length)) {
+                for (int i = 0; args != null && i < args.length; i++) {
+                    t.arg(i, args[i]);
+                }
+                if (t.accept()) {
+                    return t;
+                }
+                t.clear();
+            }
+        } else if (type == ReusableSimpleMessage.class || type == SimpleMessage.class) {
+            String s = message.getFormattedMessage();
+            if (s != null) {
+                return s;
+            }
         }
         if (!(message instanceof StringBuilderFormattable)) {
             return message.getFormattedMessage();

@@ -73,7 +73,8 @@ public final class LogPipeline {
             shipper = new LogShipper(new EventBuffer(cfg.bufferMaxBytes),
                     new IntakeClient(cfg.datadogUrl, cfg.requestTimeoutMs), key,
                     new RetryPolicy(cfg.maxRetries, cfg.retryBaseMs, cfg.retryMaxMs), COUNTERS,
-                    cfg.flushIntervalMs, Warnings::onceKeyed, cfg.concurrentRequests).start();
+                    cfg.flushIntervalMs, Warnings::onceKeyed, cfg.concurrentRequests)
+                    .eventSuffix(encoder::constantFields).start();
         }
         current = new LogPipeline(encoder, shipper, cfg, meta);
         return current;

@@ -119,4 +119,40 @@ class EventEncoderTest {
         assertTrue(c.at("/mdc/big").asText().length() <= 1024, "a context value is capped in a cut event");
         assertEquals("task 1.0 in stage 2.0 (TID 7)", c.at("/mdc/mdc.taskName").asText());
     }
+    @Test
+    void eachEventCarriesItsOwnContextWhenConsecutiveEventsShareOrChangeIt() throws Exception {
+        String task = "task 1.0 in stage 2.0 (TID 7)";
+        Map<String, String> first = Collections.singletonMap("mdc.taskName", task);
+        Map<String, String> same = new LinkedHashMap<>(first);
+        Map<String, String> changed = Collections.singletonMap("mdc.taskName", new String("task 2.0 in stage 2.0 (TID 8)"));
+        Map<String, String> more = new LinkedHashMap<>(changed);
+        more.put("user", "ana");
+        Map<String, String> withNull = new LinkedHashMap<>();
+        withNull.put("gone", null);
+        withNull.put("user", "ana");
+        Map<String, String> sameSizeOtherKey = new LinkedHashMap<>();
+        sameSizeOtherKey.put("other", "v");
+        sameSizeOtherKey.put("user", "ana");
+        java.util.List<Map<String, String>> contexts = Arrays.asList(first, first, same, changed, more, more, withNull,
+                sameSizeOtherKey, sameSizeOtherKey, Collections.emptyMap(), first);
+        for (Map<String, String> context : contexts) {
+            EventEncoder.Sink check = (event, length) -> {
+                try {
+                    byte[] whole = Arrays.copyOf(event, length + encoder.constantFields().length);
+                    System.arraycopy(encoder.constantFields(), 0, whole, length, encoder.constantFields().length);
+                    JsonNode mdc = JSON.readTree(whole).get("mdc");
+                    Map<String, String> got = new LinkedHashMap<>();
+                    if (mdc != null) {
+                        mdc.fields().forEachRemaining(f -> got.put(f.getKey(), f.getValue().asText()));
+                    }
+                    Map<String, String> expected = new LinkedHashMap<>();
+                    context.forEach((k, v) -> expected.put(k, v == null ? "" : v));
+                    assertEquals(expected, got);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+            };
+            encoder.encode(1, "info", "l", "t", "m", null, context, EventContext.MAP, check);
+        }
+    }
 }

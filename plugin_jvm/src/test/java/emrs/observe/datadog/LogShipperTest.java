@@ -69,6 +69,66 @@ class LogShipperTest {
     }
 
     @Test
+    void eventsOfferedWithoutTheirConstantFieldsArriveWhole() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        EventEncoder enc = new EventEncoder("spark", "svc", "host-1", "executor_id:3");
+        LogShipper s = shipper(intake, 8 << 20, 5, c).eventSuffix(enc::constantFields).start();
+        EventEncoder.Sink sink = s::offer;
+        char[] huge = new char[1_500_000];
+        Arrays.fill(huge, 'x');
+        enc.encode(1, "info", "l", "t", "small", null, null, EventContext.MAP, sink);
+        enc.encode(2, "info", "l", "t", new String(huge), null, null, EventContext.MAP, sink);
+        s.close(5_000);
+        assertEquals(2, c.sent.get());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
+        for (Batch b : intake.accepted) {
+            json.readTree(Arrays.copyOf(b.json, b.length)).forEach(events::add);
+        }
+        assertEquals(2, events.size());
+        com.fasterxml.jackson.databind.JsonNode first = events.get(0);
+        assertEquals("small", first.get("message").asText());
+        assertEquals("spark", first.get("ddsource").asText());
+        assertEquals("svc", first.get("service").asText());
+        assertEquals("host-1", first.get("hostname").asText());
+        assertEquals("executor_id:3", first.get("ddtags").asText());
+        com.fasterxml.jackson.databind.JsonNode cut = events.get(1);
+        assertTrue(cut.get("truncated").asBoolean());
+        assertEquals("executor_id:3", cut.get("ddtags").asText());
+        assertTrue(json.writeValueAsBytes(cut).length <= EventEncoder.MAX_EVENT_BYTES,
+                "the limit counts the constant fields too");
+    }
+
+    @Test
+    void underLoadEveryRequestCarriesAFullBatch() {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        // A flush interval longer than the test: only full batches and the shutdown send.
+        LogShipper s = new LogShipper(new EventBuffer(8 << 20), intake,
+                new ApiKeyHolder(new Secret("k"), null, Long.MAX_VALUE), new RetryPolicy(0, 1, 5), c, 600_000,
+                warnings::add, 2).start();
+        log(s, 5 * BatchAssembler.MAX_EVENTS);
+        s.close(10_000);
+        assertEquals(5 * BatchAssembler.MAX_EVENTS, c.sent.get(), c.summary());
+        assertEquals(5, intake.accepted.size(), "requests sent for 5000 events");
+    }
+
+    @Test
+    void aFewEventsLeaveWithinTheFlushIntervalWithoutWaitingForMore() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake();
+        ShipperCounters c = new ShipperCounters();
+        LogShipper s = shipper(intake, 8 << 20, 0, c).start();
+        log(s, 10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.sent.get() < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(10, c.sent.get(), "sent before shutdown");
+        s.close(5_000);
+    }
+
+    @Test
     void rejectedBatchIsNotRetriedButCountedWithItsReason() {
         ScriptedIntake intake = new ScriptedIntake(403);
         ShipperCounters c = new ShipperCounters();
