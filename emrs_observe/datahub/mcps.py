@@ -152,7 +152,7 @@ class ProposalBuilder:
         """The execution as a DataProcessInstance run of the job: the aspects DataHub's own
         `DataProcessInstance` helper emits (properties, relationships, inputs, outputs, start and end
         events), built directly from the model classes because the helper parses back every URN it is
-        given (test_datahub holds the two equal)."""
+        given (tests/lineage/test_datahub_oracle.py holds the two equal)."""
         end = event.timestamp_ms
         start = end - (event.duration_ns or 0) // 1_000_000
         # The plan id alone repeats for every daily run of the same job; the event time makes it one run.
