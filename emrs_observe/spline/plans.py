@@ -18,6 +18,7 @@ from emrs_observe.spline.model import (
     Operation,
     OperationKind,
     Ref,
+    RefKind,
 )
 
 _NO_PARAMS: dict[str, Any] = {}  # shared by every expression without parameters; never mutated
@@ -50,12 +51,11 @@ def _str(value: Any, what: str) -> str:
 class _Refs:
     """Turns reference objects of either dialect into `Ref`, checking that each target exists."""
 
-    def __init__(self, attr_ids: set[str], expr_ids: set[str]) -> None:
-        self.attr_ids = attr_ids
-        self.expr_ids = expr_ids
-        # One Ref object per target: big plans reference each attribute many times.
-        self._attr_refs: dict[str, Ref] = {}
-        self._expr_refs: dict[str, Ref] = {}
+    def __init__(self, attr_refs: dict[str, Ref], expr_refs: dict[str, Ref]) -> None:
+        # One Ref object per target, made up front from the plan's tables: big plans reference each
+        # attribute many times, and then every valid reference is one dict lookup.
+        self._attr_refs = attr_refs
+        self._expr_refs = expr_refs
 
     # Errors raised here name only the reference; callers add which plan element holds it, so the
     # hot path never formats a location string.
@@ -67,10 +67,10 @@ class _Refs:
                 return self._expr(str(raw["__exprId"]))
             if "id" in raw:
                 ident = str(raw["id"])
-                if ident in self.attr_ids:
-                    return self._attr(ident)
-                if ident in self.expr_ids:
-                    return self._expr(ident)
+                if ident in self._attr_refs:
+                    return self._attr_refs[ident]
+                if ident in self._expr_refs:
+                    return self._expr_refs[ident]
                 raise PlanError(f"references {ident!r}, which is neither an attribute nor an expression")
         raise PlanError(f"has a malformed reference {raw!r}")
 
@@ -99,24 +99,22 @@ class _Refs:
     def _attr(self, ident: str) -> Ref:
         ref = self._attr_refs.get(ident)
         if ref is None:
-            if ident not in self.attr_ids:
-                raise PlanError(f"references attribute {ident!r}, which the plan does not define")
-            ref = self._attr_refs[ident] = Ref("attr", ident)
+            raise PlanError(f"references attribute {ident!r}, which the plan does not define")
         return ref
 
     def _expr(self, ident: str) -> Ref:
         ref = self._expr_refs.get(ident)
         if ref is None:
-            if ident not in self.expr_ids:
-                raise PlanError(f"references expression {ident!r}, which the plan does not define")
-            ref = self._expr_refs[ident] = Ref("expr", ident)
+            raise PlanError(f"references expression {ident!r}, which the plan does not define")
         return ref
 
     def is_ref(self, raw: dict[str, Any]) -> bool:
         if "__attrId" in raw or "__exprId" in raw:
             return True
-        keys = raw.keys() - {"_typeHint"}
-        return keys == {"id"} and (raw["id"] in self.attr_ids or raw["id"] in self.expr_ids)
+        if "id" not in raw:  # most parameter objects; checked first, the key-set test below allocates
+            return False
+        ident = raw["id"]
+        return (raw.keys() - {"_typeHint"}) == {"id"} and (ident in self._attr_refs or ident in self._expr_refs)
 
     def params(self, raw: Any) -> Any:
         """Parameters with every embedded reference replaced by a `Ref`."""
@@ -126,12 +124,34 @@ class _Refs:
             if self.is_ref(raw):
                 return self.ref(raw)
             for value in raw.values():
-                if isinstance(value, (dict, list)):
+                if type(value) is dict or (type(value) is list and not _flat(value)):
                     return {key: self.params(value) for key, value in raw.items()}
-            return raw  # flat, as most are: nothing to resolve, so the parsed dict is kept, not copied
+            # Flat, as most are (an Alias's `nonInheritableMetadataKeys` is a list of strings):
+            # nothing to resolve, so the parsed dict is kept, not copied.
+            return raw
         if isinstance(raw, list):
-            return [self.params(value) for value in raw]
+            if _flat(raw):
+                return raw
+            # Lists of references (a Project's expressions, an Aggregate's keys) are the common case.
+            attr_refs, expr_refs = self._attr_refs, self._expr_refs
+            out = []
+            for value in raw:
+                found = None
+                if type(value) is dict:
+                    ident = value.get("__attrId")
+                    found = attr_refs.get(ident) if ident is not None else expr_refs.get(value.get("__exprId", ""))
+                out.append(found if found is not None else self.params(value))
+            return out
         return raw
+
+
+def _flat(items: list[Any]) -> bool:
+    """No object or array inside, so no reference to resolve. A loop, not `all()` over a generator,
+    which costs twice as much on the short lists this sees."""
+    for item in items:  # noqa: SIM110
+        if type(item) is dict or type(item) is list:
+            return False
+    return True
 
 
 def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
@@ -175,28 +195,25 @@ def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def _ids(items: list[Any], plan_id: str, what: str) -> set[str]:
-    """The ids of a plan's attributes or expressions. Messages are formatted only on error: a large
-    plan has tens of thousands of elements, and formatting them eagerly cost more than the check."""
-    ids: set[str] = set()
+def _refs_table(items: list[Any], kind: RefKind, plan_id: str, what: str, into: dict[str, Ref]) -> None:
+    """The `Ref` of each of a plan's attributes or expressions, by id. Messages are formatted only on
+    error: a large plan has tens of thousands of elements, and formatting them eagerly cost more
+    than the check."""
     for item in items:
-        ident = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(ident, str) or not ident:
+        ident = item.get("id") if type(item) is dict else None
+        if type(ident) is not str or not ident:
             _obj(item, f"plan {plan_id}: {what}")
             ident = _str(ident, f"plan {plan_id}: {what} id")
-        ids.add(ident)
-    return ids
+        into[ident] = Ref(kind, ident)
 
 
-def _drain(items: list[Any], consume: bool) -> Any:
-    """Iterates a list, emptying it as it goes when `consume`: a huge plan's raw JSON is freed while
-    its model is built, so peak memory is not raw + model."""
-    if not consume:
-        yield from items
-        return
-    items.reverse()
-    while items:
-        yield items.pop()
+def _taken(items: list[Any], consume: bool) -> list[Any]:
+    """The items in reverse order, for `pop()`: when `consume`, the document's own list, so a huge
+    plan's raw JSON is freed while its model is built and peak memory is not raw + model; otherwise
+    a copy (of references only), so that the document is left as it was."""
+    taken = items if consume else list(items)
+    taken.reverse()
+    return taken
 
 
 def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
@@ -212,47 +229,62 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     raw_functions = _list(raw_exprs.get("functions"), f"plan {plan_id}: expressions.functions")
     raw_constants = _list(raw_exprs.get("constants"), f"plan {plan_id}: expressions.constants")
 
-    attr_ids = _ids(raw_attrs, plan_id, "attribute")
-    expr_ids = _ids(raw_functions, plan_id, "expression") | _ids(raw_constants, plan_id, "expression")
-    refs = _Refs(attr_ids, expr_ids)
+    attr_refs: dict[str, Ref] = {}
+    expr_refs: dict[str, Ref] = {}
+    _refs_table(raw_attrs, "attr", plan_id, "attribute", attr_refs)
+    _refs_table(raw_functions, "expr", plan_id, "expression", expr_refs)
+    _refs_table(raw_constants, "expr", plan_id, "expression", expr_refs)
+    refs = _Refs(attr_refs, expr_refs)
 
+    # The loops below run once per element of plans with tens of thousands of them: no generator,
+    # methods bound to locals (benchmarks/lineage_throughput.py).
     attributes: dict[str, Attribute] = {}
-    for raw in _drain(raw_attrs, consume):
+    to_refs, type_name = refs.refs, type_names.get
+    pending = _taken(raw_attrs, consume)
+    while pending:
+        raw = pending.pop()
         ident = raw["id"]
         try:
             extra = raw.get("extra")
             data_type = raw.get("dataType")
+            name = raw.get("name")
             attributes[ident] = Attribute(
                 ident,
-                str(raw.get("name") or ident),
-                refs.refs(raw.get("childRefs")),
-                type_names.get(data_type, data_type) if type(data_type) is str else None,
+                name if type(name) is str and name else str(name or ident),
+                to_refs(raw.get("childRefs")),
+                type_name(data_type, data_type) if type(data_type) is str else None,
                 bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
             )
         except PlanError as exc:
             raise PlanError(f"plan {plan_id}: attribute {ident} {exc}") from None
 
     expressions: dict[str, Expression] = {}
+    to_params = refs.params
+    short_names: dict[str, str] = {}  # `aggregate.Sum` → `Sum`; a plan uses a few dozen classes
     for literal, raw_list in ((False, raw_functions), (True, raw_constants)):
-        for raw in _drain(raw_list, consume):
+        pending = _taken(raw_list, consume)
+        while pending:
+            raw = pending.pop()
             ident = raw["id"]
             try:
                 extra = raw.get("extra") or _NO_PARAMS
                 name = raw.get("name")
                 qualified = str(extra.get("simpleClassName") or name or ("Literal" if literal else ""))
-                class_name = qualified.rsplit(".", 1)[-1]
+                class_name = short_names.get(qualified)
+                if class_name is None:
+                    class_name = short_names[qualified] = qualified.rsplit(".", 1)[-1]
                 params = raw.get("params")
                 data_type = raw.get("dataType")
                 expressions[ident] = Expression(
                     ident,
-                    str(name or class_name or "literal"),
+                    name if type(name) is str and name else str(name or class_name or "literal"),
                     class_name,
-                    refs.refs(raw.get("childRefs")),
-                    refs.params(params) if params else _NO_PARAMS,
+                    to_refs(raw.get("childRefs")),
+                    to_params(params) if params else _NO_PARAMS,
                     literal,
                     raw.get("value"),
                     "synthetic" in extra and str(extra["synthetic"]).lower() == "true",
-                    type_names.get(data_type, data_type) if type(data_type) is str else None,
+                    type_name(data_type, data_type) if type(data_type) is str else None,
                     qualified,
                 )
             except PlanError as exc:
@@ -324,7 +356,7 @@ def _strings(value: Any, plan_id: str, ident: str, key: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list):
         _list(value, f"plan {plan_id}: operation {ident}: {key}")
-    return tuple(v if isinstance(v, str) else str(v) for v in value)
+    return tuple(map(str, value))  # str() of a str is the str itself
 
 
 def _located(convert: Any, value: Any, plan_id: str, ident: str) -> Any:

@@ -9,6 +9,7 @@ import pytest
 
 from emrs_observe.lineage.engine import compute_lineage
 from emrs_observe.spline.errors import LineageReadError
+from emrs_observe.spline.plans import parse_plan
 from emrs_observe.spline.reader import (
     FORM_EVENT,
     FORM_HDFS,
@@ -144,6 +145,10 @@ def _param_ref(plan: dict) -> None:  # type: ignore[type-arg]
     plan["operations"]["other"][0]["params"]["condition"] = {"__exprId": "expr-31337"}
 
 
+def _param_list_ref(plan: dict) -> None:  # type: ignore[type-arg]
+    plan["operations"]["other"][0]["params"]["projectList"] = [{"__attrId": "attr-31338"}]
+
+
 @pytest.mark.parametrize("damage, reason", [
     (_dangling_attribute_ref, "references attribute 'attr-999', which the plan does not define"),
     (_dangling_expression_ref, "references expression 'expr-404', which the plan does not define"),
@@ -151,6 +156,7 @@ def _param_ref(plan: dict) -> None:  # type: ignore[type-arg]
     (_dangling_child, "has child 'op-55', which the plan does not define"),
     (_no_write, "operations.write must be a JSON object"),
     (_param_ref, "references expression 'expr-31337'"),
+    (_param_list_ref, "references attribute 'attr-31338'"),
 ])
 def test_plans_with_dangling_references_are_rejected(damage, reason: str) -> None:  # type: ignore[no-untyped-def]
     plan = _plan()
@@ -159,6 +165,14 @@ def test_plans_with_dangling_references_are_rejected(damage, reason: str) -> Non
         read_lineage("plan.json", json.dumps(plan).encode())
     assert reason in info.value.reason
     assert samples.country_revenue().plan_id in info.value.reason
+
+
+def test_a_plan_read_from_a_document_the_caller_keeps_leaves_it_as_it_was() -> None:
+    plan = _plan()
+    before = json.dumps(plan)
+    first = parse_plan(plan)
+    assert json.dumps(plan) == before
+    assert parse_plan(plan) == first
 
 
 def test_internal_model_reference_to_nothing_is_rejected() -> None:
