@@ -225,7 +225,9 @@ class _Tracer:
             on_path.add(node)
             children = self.children(node)
             stack.append((node, children))
-            stack.extend((child, None) for child in children if child not in memo)
+            for child in children:
+                if child not in memo:
+                    stack.append((child, None))
         return memo[root]
 
     def _combine(self, node: Ref, children: tuple[Ref, ...]) -> _Trace:
@@ -258,8 +260,14 @@ class _Tracer:
             return self._through(values, conditions, 1)
         return self._through(children, (), 1)
 
-    def _through(self, values: Iterable[Ref], conditions: Iterable[Ref], effect: int) -> _Trace:
+    def _through(self, values: Sequence[Ref], conditions: Sequence[Ref], effect: int) -> _Trace:
         memo = self.memo
+        if len(values) == 1 and not conditions:
+            # Most nodes: an attribute over its expression, an Alias over a column. Their trace is
+            # their child's, shared, not rebuilt (or rebuilt with the effect when that changes it).
+            only = memo[values[0]]
+            direct = _apply(only.direct, effect)
+            return only if direct is only.direct else _Trace(direct, only.conditional)
         value_traces = [memo[c] for c in values]
         condition_traces = [memo[c] for c in conditions]
         direct = _apply(_merge([t.direct for t in value_traces]), effect)
@@ -349,9 +357,11 @@ def compute_lineage(plan: ExecutionPlan, namer: DatasetNamer | None = None) -> W
         if op.kind == "read":
             datasets = _datasets(plan, op, namer, op.input_sources)
             inputs.update(datasets)
+            attributes = plan.attributes
             for attr_id in op.output:
-                name = plan.attributes[attr_id].name
-                origins[attr_id] = frozenset(SourceColumn(d, name) for d in datasets)
+                name = attributes[attr_id].name
+                origins[attr_id] = (frozenset((SourceColumn(datasets[0], name),)) if len(datasets) == 1
+                                    else frozenset(SourceColumn(d, name) for d in datasets))
     extra_children, guessed, guessed_ops = _made_up_attributes(plan, operations, origins)
 
     tracer = _Tracer(plan, origins, extra_children, guessed)
