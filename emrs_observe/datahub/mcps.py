@@ -16,10 +16,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from datahub.api.entities.dataprocess.dataprocess_instance import DataProcessInstanceKey, InstanceRunResult
+from datahub.api.entities.dataprocess.dataprocess_instance import InstanceRunResult
 from datahub.emitter.mce_builder import (
+    datahub_guid,
     make_data_flow_urn,
     make_data_job_urn_with_flow,
+    make_data_process_instance_urn,
     make_dataset_urn_with_platform_instance,
     make_schema_field_urn,
 )
@@ -45,7 +47,6 @@ from datahub.metadata.schema_classes import (
     PartitionSpecClass,
     PartitionTypeClass,
 )
-from datahub.utilities.urns.data_process_instance_urn import DataProcessInstanceUrn
 
 from emrs_observe.datahub.patches import upstream_lineage_patch
 from emrs_observe.lineage.engine import WriteLineage
@@ -157,8 +158,10 @@ class ProposalBuilder:
         start = end - (event.duration_ns or 0) // 1_000_000
         # The plan id alone repeats for every daily run of the same job; the event time makes it one run.
         name = f"{lineage.plan_id}-{end}"
-        urn = str(DataProcessInstanceUrn(DataProcessInstanceKey(
-            cluster=self.options.env, orchestrator=ORCHESTRATOR, id=name).guid()))
+        # The guid DataProcessInstanceKey(cluster, orchestrator, id).guid() makes, without building
+        # the pydantic key (a third of this method's time); the oracle test holds the two equal.
+        urn = make_data_process_instance_urn(
+            datahub_guid({"cluster": self.options.env, "orchestrator": ORCHESTRATOR, "id": name}))
         properties = {k: v for k, v in {
             "planId": lineage.plan_id,
             "sparkAppId": job.spark_app_id or "",
