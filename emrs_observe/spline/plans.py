@@ -154,45 +154,52 @@ def _flat(items: list[Any]) -> bool:
     return True
 
 
-def _data_type_names(extra_info: dict[str, Any]) -> dict[str, str]:
-    """Spline's data type ids → Spark's type names (`bigint`, `array<struct<sku:string>>`).
+class _TypeNames:
+    """Spline's data type ids → Spark's type names (`bigint`, `array<struct<sku:string>>`), each
+    made when an attribute or expression first asks for it: a plan's type table also lists types
+    that nothing of what is read uses, and naming them all up front was a tenth of reading a small
+    plan. An id the table does not define is kept as it is.
 
     Nullability is left out: Spline gives `bigint` and `bigint not null` different ids, but a value
     of one is a value of the other, which is what comparing a cast with its input needs.
     """
-    raw: dict[str, dict[str, Any]] = {}
-    for item in extra_info.get("dataTypes") or []:
-        if isinstance(item, dict) and "id" in item:
-            raw[str(item["id"])] = item
-    names: dict[str, str] = {}
 
-    def name_of(ident: Any, depth: int = 0) -> str:
+    def __init__(self, extra_info: dict[str, Any]) -> None:
+        self._raw: dict[str, dict[str, Any]] = {}
+        for item in extra_info.get("dataTypes") or []:
+            if isinstance(item, dict) and "id" in item:
+                self._raw[str(item["id"])] = item
+        self._names: dict[str, str] = {}
+
+    def __call__(self, ident: str) -> str:
+        name = self._names.get(ident)
+        if name is None:
+            name = self._name(ident, 0) if ident in self._raw else ident
+        return name
+
+    def _name(self, ident: Any, depth: int) -> str:
         ident = str(ident)
-        if ident in names:
-            return names[ident]
-        item = raw.get(ident)
+        if ident in self._names:
+            return self._names[ident]
+        item = self._raw.get(ident)
         if item is None or depth > 32:  # unknown or absurdly nested: a name that equals nothing else
             return f"unknown:{ident}"
         hint = item.get("_typeHint")
         if hint == "dt.Array":
-            name = f"array<{name_of(item.get('elementDataTypeId'), depth + 1)}>"
+            name = f"array<{self._name(item.get('elementDataTypeId'), depth + 1)}>"
         elif hint == "dt.Struct":
             raw_fields = item.get("fields")
             fields: list[Any] = raw_fields if isinstance(raw_fields, list) else []
             name = "struct<" + ",".join(
-                f"{f.get('name')}:{name_of(f.get('dataTypeId'), depth + 1)}" for f in fields if isinstance(f, dict)
+                f"{f.get('name')}:{self._name(f.get('dataTypeId'), depth + 1)}" for f in fields if isinstance(f, dict)
             ) + ">"
         elif hint == "dt.Map":
-            name = (f"map<{name_of(item.get('keyDataTypeId'), depth + 1)},"
-                    f"{name_of(item.get('valueDataTypeId'), depth + 1)}>")
+            name = (f"map<{self._name(item.get('keyDataTypeId'), depth + 1)},"
+                    f"{self._name(item.get('valueDataTypeId'), depth + 1)}>")
         else:
             name = str(item.get("name") or f"unknown:{ident}")
-        names[ident] = name
+        self._names[ident] = name
         return name
-
-    for ident in raw:
-        name_of(ident)
-    return names
 
 
 def _refs_table(items: list[Any], kind: RefKind, plan_id: str, what: str, into: dict[str, Ref]) -> None:
@@ -222,7 +229,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     plan_id = _str(plan.get("id"), "execution plan id")
     operations = _obj(plan.get("operations"), f"plan {plan_id}: operations")
     extra_info = plan.get("extraInfo") or {}
-    type_names = _data_type_names(extra_info if isinstance(extra_info, dict) else {})
+    type_name = _TypeNames(extra_info if isinstance(extra_info, dict) else {})
 
     raw_attrs = _list(plan.get("attributes"), f"plan {plan_id}: attributes")
     raw_exprs = _obj(plan.get("expressions") or {}, f"plan {plan_id}: expressions")
@@ -239,7 +246,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     # The loops below run once per element of plans with tens of thousands of them: no generator,
     # methods bound to locals (benchmarks/lineage_throughput.py).
     attributes: dict[str, Attribute] = {}
-    to_refs, type_name = refs.refs, type_names.get
+    to_refs = refs.refs
     pending = _taken(raw_attrs, consume)
     while pending:
         raw = pending.pop()
@@ -252,7 +259,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
                 ident,
                 name if type(name) is str and name else str(name or ident),
                 to_refs(raw.get("childRefs")),
-                type_name(data_type, data_type) if type(data_type) is str else None,
+                type_name(data_type) if type(data_type) is str else None,
                 bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
             )
         except PlanError as exc:
@@ -284,22 +291,26 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
                     literal,
                     raw.get("value"),
                     "synthetic" in extra and str(extra["synthetic"]).lower() == "true",
-                    type_name(data_type, data_type) if type(data_type) is str else None,
+                    type_name(data_type) if type(data_type) is str else None,
                     qualified,
                 )
             except PlanError as exc:
                 raise PlanError(f"plan {plan_id}: expression {ident} {exc}") from None
 
     ops: dict[str, Operation] = {}
-    write_raw = _obj(operations.get("write"), f"plan {plan_id}: operations.write")
+    write_raw = operations.get("write")
+    if type(write_raw) is not dict:
+        _obj(write_raw, f"plan {plan_id}: operations.write")
     write = _operation(write_raw, "write", plan_id, refs)
     ops[write.id] = write
-    for raw in _list(operations.get("reads"), f"plan {plan_id}: operations.reads"):
-        op = _operation(_obj(raw, f"plan {plan_id}: read operation"), "read", plan_id, refs)
-        ops[op.id] = op
-    for raw in _list(operations.get("other"), f"plan {plan_id}: operations.other"):
-        op = _operation(_obj(raw, f"plan {plan_id}: operation"), "other", plan_id, refs)
-        ops[op.id] = op
+    kinds: tuple[tuple[str, OperationKind], ...] = (("reads", "read"), ("other", "other"))
+    for key, kind in kinds:
+        raw_ops = operations.get(key)
+        if type(raw_ops) is not list:
+            raw_ops = _list(raw_ops, f"plan {plan_id}: operations.{key}")
+        for raw in raw_ops:
+            op = _operation(raw, kind, plan_id, refs)
+            ops[op.id] = op
 
     for op in ops.values():
         for child in op.child_ids:
@@ -328,33 +339,39 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     )
 
 
-def _operation(raw: dict[str, Any], kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
-    ident = _str(raw.get("id"), f"plan {plan_id}: {kind} operation id")
+def _operation(raw: Any, kind: OperationKind, plan_id: str, refs: _Refs) -> Operation:
+    if type(raw) is not dict:
+        _obj(raw, f"plan {plan_id}: {'operation' if kind == 'other' else kind + ' operation'}")
+    ident = raw.get("id")
+    if type(ident) is not str or not ident:
+        ident = _str(ident, f"plan {plan_id}: {kind} operation id")
     child_ids = raw.get("childIds")
     if child_ids is None and "childId" in raw:  # producer API v1.0 wrote a single child
         child_ids = [raw["childId"]]
-    params = raw.get("params") or {}
-    extra = raw.get("extra") or {}
-    if kind == "write" and not raw.get("outputSource"):
+    params = raw.get("params") or _NO_PARAMS
+    extra = raw.get("extra") or _NO_PARAMS
+    output_source = raw.get("outputSource")
+    if kind == "write" and not output_source:
         raise PlanError(f"plan {plan_id}: operation {ident}: the write operation has no outputSource")
+    # Positional: one per operation, and keyword construction of a slotted dataclass costs more.
     return Operation(
-        id=ident,
-        name=str(raw.get("name") or raw.get("_typeHint") or kind),
-        kind=kind,
-        child_ids=_strings(child_ids, plan_id, ident, "childIds"),
-        output=_strings(raw.get("output"), plan_id, ident, "output"),
-        params=_located(refs.params, params, plan_id, ident) if isinstance(params, dict) else {},
-        extra=extra if isinstance(extra, dict) else {},
-        input_sources=_strings(raw.get("inputSources"), plan_id, ident, "inputSources"),
-        output_source=str(raw["outputSource"]) if raw.get("outputSource") else None,
-        append=bool(raw.get("append", False)),
+        ident,
+        str(raw.get("name") or raw.get("_typeHint") or kind),
+        kind,
+        _strings(child_ids, plan_id, ident, "childIds"),
+        _strings(raw.get("output"), plan_id, ident, "output"),
+        (_located(refs.params, params, plan_id, ident) if params else _NO_PARAMS) if type(params) is dict else {},
+        extra if type(extra) is dict else {},
+        _strings(raw.get("inputSources"), plan_id, ident, "inputSources"),
+        str(output_source) if output_source else None,
+        bool(raw.get("append", False)),
     )
 
 
 def _strings(value: Any, plan_id: str, ident: str, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list):
+    if type(value) is not list:
         _list(value, f"plan {plan_id}: operation {ident}: {key}")
     return tuple(map(str, value))  # str() of a str is the str itself
 

@@ -19,6 +19,7 @@ from emrs_observe.spline.reader import (
     read_lineage,
 )
 from tests.lineage import samples
+from tests.lineage.corpus.capture import FIXTURES as CORPUS
 from tests.lineage.expected import COUNTRY_REVENUE, ENRICHED_ORDERS
 from tests.lineage.helpers import summarise
 from tests.lineage.planbuilder import console_text, to_internal
@@ -193,3 +194,17 @@ def test_truncated_plan_inside_console_text_names_the_line() -> None:
     cut = text[: text.index('"attributes"')]
     with pytest.raises(LineageReadError, match="ExecutionPlan at line 3: truncated or invalid JSON"):
         read_lineage("driver.log", cut.encode())
+
+
+def test_data_types_are_named_as_spark_names_them() -> None:
+    """Captured from the real agent over the corpus seed tables (tests/lineage/corpus/jobs.py: `order_id long`,
+    `items array<struct<sku:string,qty:int>>`, `address struct<city:string,zip:string>`)."""
+    doc = json.loads((CORPUS / "join_inner" / "01.json").read_text())
+    plan = doc["executionPlan"]
+    types = {a.name: a.data_type for a in parse_plan(plan).attributes.values()}
+    assert types["order_id"] == "bigint"
+    assert types["items"] == "array<struct<sku:string,qty:int>>"
+    assert types["address"] == "struct<city:string,zip:string>"
+    # A type id the plan's table does not define is kept as given; it equals no named type.
+    plan["attributes"][0]["dataType"] = "type-that-is-not-there"
+    assert parse_plan(plan).attributes[plan["attributes"][0]["id"]].data_type == "type-that-is-not-there"
