@@ -169,18 +169,18 @@ class _TypeNames:
         for item in extra_info.get("dataTypes") or []:
             if isinstance(item, dict) and "id" in item:
                 self._raw[str(item["id"])] = item
-        self._names: dict[str, str] = {}
+        self.names: dict[str, str] = {}
 
     def __call__(self, ident: str) -> str:
-        name = self._names.get(ident)
+        name = self.names.get(ident)
         if name is None:
             name = self._name(ident, 0) if ident in self._raw else ident
         return name
 
     def _name(self, ident: Any, depth: int) -> str:
         ident = str(ident)
-        if ident in self._names:
-            return self._names[ident]
+        if ident in self.names:
+            return self.names[ident]
         item = self._raw.get(ident)
         if item is None or depth > 32:  # unknown or absurdly nested: a name that equals nothing else
             return f"unknown:{ident}"
@@ -198,7 +198,7 @@ class _TypeNames:
                     f"{self._name(item.get('valueDataTypeId'), depth + 1)}>")
         else:
             name = str(item.get("name") or f"unknown:{ident}")
-        self._names[ident] = name
+        self.names[ident] = name
         return name
 
 
@@ -206,12 +206,13 @@ def _refs_table(items: list[Any], kind: RefKind, plan_id: str, what: str, into: 
     """The `Ref` of each of a plan's attributes or expressions, by id. Messages are formatted only on
     error: a large plan has tens of thousands of elements, and formatting them eagerly cost more
     than the check."""
+    new = tuple.__new__  # what Ref(kind, ident) does, without the NamedTuple's Python-level __new__
     for item in items:
         ident = item.get("id") if type(item) is dict else None
         if type(ident) is not str or not ident:
             _obj(item, f"plan {plan_id}: {what}")
             ident = _str(ident, f"plan {plan_id}: {what} id")
-        into[ident] = Ref(kind, ident)
+        into[ident] = new(Ref, (kind, ident))
 
 
 def _taken(items: list[Any], consume: bool) -> list[Any]:
@@ -229,7 +230,8 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
     plan_id = _str(plan.get("id"), "execution plan id")
     operations = _obj(plan.get("operations"), f"plan {plan_id}: operations")
     extra_info = plan.get("extraInfo") or {}
-    type_name = _TypeNames(extra_info if isinstance(extra_info, dict) else {})
+    type_names = _TypeNames(extra_info if isinstance(extra_info, dict) else {})
+    named = type_names.names.get  # a type already named costs a lookup, not a call
 
     raw_attrs = _list(plan.get("attributes"), f"plan {plan_id}: attributes")
     raw_exprs = _obj(plan.get("expressions") or {}, f"plan {plan_id}: expressions")
@@ -259,7 +261,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
                 ident,
                 name if type(name) is str and name else str(name or ident),
                 to_refs(raw.get("childRefs")),
-                type_name(data_type) if type(data_type) is str else None,
+                (named(data_type) or type_names(data_type)) if type(data_type) is str else None,
                 bool(extra) and str(extra.get("synthetic", "")).lower() == "true",
             )
         except PlanError as exc:
@@ -291,7 +293,7 @@ def parse_plan(doc: Any, consume: bool = False) -> ExecutionPlan:
                     literal,
                     raw.get("value"),
                     "synthetic" in extra and str(extra["synthetic"]).lower() == "true",
-                    type_name(data_type) if type(data_type) is str else None,
+                    (named(data_type) or type_names(data_type)) if type(data_type) is str else None,
                     qualified,
                 )
             except PlanError as exc:
