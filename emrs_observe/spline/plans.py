@@ -8,6 +8,7 @@ shared, so one converter serves both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emrs_observe.spline.model import (
@@ -79,22 +80,26 @@ class _Refs:
             return ()
         if not isinstance(raw, list):
             raise PlanError(f"has childRefs that are not a JSON array but {type(raw).__name__}")
-        # The hot path of reading a plan: a producer-API reference to a target seen before is one
-        # dict lookup here; anything else goes through `ref`, which checks and remembers it.
+        return tuple(self._each(raw, self.ref))
+
+    def _each(self, raw: list[Any], other: Callable[[Any], Any]) -> list[Any]:
+        """Each item as its `Ref` when it is a producer-API reference to a target the plan defines,
+        otherwise as `other` makes it (`ref` checks and names what is wrong). The hot path of reading
+        a plan (childRefs, a Project's or an Aggregate's expressions): one dict lookup per reference."""
         attr_refs, expr_refs = self._attr_refs, self._expr_refs
         out = []
         for item in raw:
             found = None
             if type(item) is dict:
                 ident = item.get("__attrId")
-                if ident is not None:
+                if type(ident) is str:
                     found = attr_refs.get(ident)
                 else:
                     ident = item.get("__exprId")
-                    if ident is not None:
+                    if type(ident) is str:
                         found = expr_refs.get(ident)
-            out.append(found if found is not None else self.ref(item))
-        return tuple(out)
+            out.append(found if found is not None else other(item))
+        return out
 
     def _attr(self, ident: str) -> Ref:
         ref = self._attr_refs.get(ident)
@@ -132,16 +137,7 @@ class _Refs:
         if isinstance(raw, list):
             if _flat(raw):
                 return raw
-            # Lists of references (a Project's expressions, an Aggregate's keys) are the common case.
-            attr_refs, expr_refs = self._attr_refs, self._expr_refs
-            out = []
-            for value in raw:
-                found = None
-                if type(value) is dict:
-                    ident = value.get("__attrId")
-                    found = attr_refs.get(ident) if ident is not None else expr_refs.get(value.get("__exprId", ""))
-                out.append(found if found is not None else self.params(value))
-            return out
+            return self._each(raw, self.params)
         return raw
 
 

@@ -150,6 +150,10 @@ def _param_list_ref(plan: dict) -> None:  # type: ignore[type-arg]
     plan["operations"]["other"][0]["params"]["projectList"] = [{"__attrId": "attr-31338"}]
 
 
+def _unhashable_ref(plan: dict) -> None:  # type: ignore[type-arg]
+    plan["attributes"][-1]["childRefs"] = [{"__attrId": ["attr-1"]}]
+
+
 @pytest.mark.parametrize("damage, reason", [
     (_dangling_attribute_ref, "references attribute 'attr-999', which the plan does not define"),
     (_dangling_expression_ref, "references expression 'expr-404', which the plan does not define"),
@@ -158,6 +162,7 @@ def _param_list_ref(plan: dict) -> None:  # type: ignore[type-arg]
     (_no_write, "operations.write must be a JSON object"),
     (_param_ref, "references expression 'expr-31337'"),
     (_param_list_ref, "references attribute 'attr-31338'"),
+    (_unhashable_ref, "references attribute \"['attr-1']\", which the plan does not define"),
 ])
 def test_plans_with_dangling_references_are_rejected(damage, reason: str) -> None:  # type: ignore[no-untyped-def]
     plan = _plan()
