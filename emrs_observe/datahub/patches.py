@@ -6,9 +6,10 @@ call) and runs avro validation on each `Upstream`; that was 75 % of the proposal
 plans and 40 % on small ones (`benchmarks/lineage_throughput.py`), several times the cost of
 parsing the plan. The operations are the builder's own: `/upstreams/<dataset>` with the Upstream
 record, `/fineGrainedLineages/<operation>/<downstream field>/<query or NONE>/<upstream field>` with
-the confidence, path parts escaped by the builder's own `quote`. `tests/lineage/test_patches.py`
-holds this to `DatasetPatchBuilder.build()` byte for byte over every captured corpus plan, so a
-DataHub release that changes the layout fails CI instead of writing a different patch.
+the confidence, path parts escaped by the builder's own `quote`. `tests/lineage/test_datahub_oracle.py`
+holds this equal to `DatasetPatchBuilder.build()` (the same proposal, the same operations; the
+patch body compared as parsed JSON) over every captured corpus plan, so a DataHub release that
+changes the layout fails CI instead of writing a different patch.
 """
 
 from __future__ import annotations
