@@ -155,8 +155,13 @@ def plan(
     open_alerts: dict[str, OpenAlert],
     now: dt.datetime,
     retrigger_after: dt.timedelta,
+    configured_scopes: set[str] | None = None,
 ) -> list[AlertEvent]:
-    """Triggers for what fails (new, or due again) and resolves for open alerts that now pass."""
+    """Triggers for what fails (new, or due again) and resolves for open alerts that now pass.
+
+    `configured_scopes` (account/region) are those the scan was told to cover, when known: an open
+    alert of a region or account taken out of the configuration is resolved, since no later scan
+    would ever look at it again and its incident would stay open for good."""
     stamp = now.isoformat()
     wanted = desired_triggers(assessments, failures, stamp)
     wanted_keys = {e.dedup_key for e in wanted}
@@ -179,8 +184,10 @@ def plan(
             continue
         if alert.kind == "job-runs" and audited.get(f"{alert.account_id}/{alert.region}/{alert.application_id}") == 0:
             continue  # the application is there but ran nothing new: we do not know that its jobs are fixed
-        if alert.region is not None:
-            if f"{alert.account_id}/{alert.region}" not in scanned_scopes:
+        scope = f"{alert.account_id}/{alert.region}"
+        dropped = configured_scopes is not None and scope not in configured_scopes
+        if alert.region is not None and not dropped:
+            if scope not in scanned_scopes:
                 continue  # not scanned this time: we do not know that it passes
             if alert.application_id and (alert.account_id, alert.region, alert.application_id) in unreadable:
                 continue

@@ -230,7 +230,8 @@ def scan_accounts(
         read_timeout=30,
     )
     calls = _Calls()
-    inventory = Inventory()
+    targets = list(targets)
+    inventory = Inventory(configured_scopes={f"{t.account_id}/{r}" for t in targets for r in t.regions})
     lock = threading.Lock()  # boto3 sessions are not thread-safe when creating clients
 
     def client(session: Any, service: str, region: str) -> Any:

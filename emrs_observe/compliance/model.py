@@ -134,6 +134,8 @@ class Inventory:
     applications: list[Application] = field(default_factory=list)
     failures: list[ScanFailure] = field(default_factory=list)
     scanned_scopes: set[str] = field(default_factory=set)  # account/region fully listed
+    # account/region the scan was told to cover; None when the inventory does not say (an exported file)
+    configured_scopes: set[str] | None = None
     api_calls: dict[str, int] = field(default_factory=dict)  # HTTP requests per operation, retries included
     job_runs: dict[str, list[JobRunFinding]] = field(default_factory=dict)  # application key -> findings
     job_runs_audited: dict[str, int] = field(default_factory=dict)  # application key -> job runs read

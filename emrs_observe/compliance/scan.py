@@ -118,7 +118,8 @@ def run_scan(
     )
 
     if sink is not None:
-        events = plan(assessments, report.failures, inventory.scanned_scopes, state.open_alerts, now, retrigger_after)
+        events = plan(assessments, report.failures, inventory.scanned_scopes, state.open_alerts, now, retrigger_after,
+                      inventory.configured_scopes)
         report.delivery = sink.send(events)
         for event in report.delivery.delivered:
             if event.action == "trigger" and event.record is not None:
@@ -140,6 +141,14 @@ def run_scan(
     present = {app.key for app in inventory.applications}
     for key in [k for k in state.job_run_marks if k.rsplit("/", 1)[0] in by_scope and k not in present]:
         del state.job_run_marks[key]  # the application is gone
+    if inventory.configured_scopes is not None:
+        # A region or account taken out of the configuration: if it comes back, its first scan is a
+        # baseline again, and its job runs are read from the look-back, not from a mark months old.
+        configured = inventory.configured_scopes
+        for scope in [s for s in state.scopes if s not in configured]:
+            del state.scopes[scope]
+        for key in [k for k in state.job_run_marks if k.rsplit("/", 1)[0] not in configured]:
+            del state.job_run_marks[key]
 
     if state_uri:
         try:

@@ -84,3 +84,21 @@ def test_an_account_that_can_be_scanned_again_resolves_its_alert() -> None:
     denied = ScanFailure("111111111111", None, "access-denied", "AccessDenied: no")
     events = plan([], [denied], set(), alerts, NOW, DAY)
     assert actions(events) == {("trigger", "emrs-observe/scan/111111111111/*")}  # wording changed: re-sent
+
+
+def test_an_alert_of_a_region_or_account_taken_out_of_the_configuration_is_resolved() -> None:
+    key_kept = violation_key("111111111111", "eu-west-1", "a1", "plugin-jar")
+    key_dropped_region = violation_key("111111111111", "us-east-1", "a2", "plugin-jar")
+    key_dropped_account = violation_key("222222222222", "eu-west-1", "a3", "plugin-jar")
+    alerts = {
+        key_kept: open_alert("a1", "eu-west-1", "s", 1),
+        key_dropped_region: open_alert("a2", "us-east-1", "s", 1),
+        key_dropped_account: OpenAlert("violation", "222222222222", "eu-west-1", "a3", "s", NOW.isoformat()),
+    }
+    # This scan could not list eu-west-1 (throttled, say): its alert stays; the others' regions are gone.
+    throttled = ScanFailure("111111111111", "eu-west-1", "throttled", "Rate exceeded")
+    events = plan([], [throttled], set(), alerts, NOW, DAY, configured_scopes={"111111111111/eu-west-1"})
+    assert {("resolve", key_dropped_region), ("resolve", key_dropped_account)} <= actions(events)
+    assert ("resolve", key_kept) not in actions(events)
+    # An inventory that does not say what was configured (an exported file) resolves nothing unscanned.
+    assert not {e for e in actions(plan([], [], set(), alerts, NOW, DAY)) if e[0] == "resolve"}

@@ -8,6 +8,7 @@ second sees a fix, a new application and a recovered account.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +275,44 @@ def test_an_application_that_cannot_be_read_is_reported_alerted_and_its_alerts_k
     code, report, _ = scan_json(config=config)
     assert code == 3 and report["summary"]["new_applications"] == 0
     assert keys(pagerduty.events(), "resolve") == {f"emrs-observe/scan/{account}/eu-west-1/{broken}"}
+
+
+def test_a_region_and_an_account_taken_out_of_the_configuration_resolve_their_alerts(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
+) -> None:
+    kept, dropped = new_account(), new_account()
+    no_plugin = spark_defaults(compliant_props(**{"spark.plugins.defaultList": ""}))
+    in_eu = estate.create(kept, "eu-west-1", "eu", no_plugin)
+    in_us = estate.create(kept, "us-east-1", "us", no_plugin)
+    elsewhere = estate.create(dropped, "eu-west-1", "gone", no_plugin)
+    for account, region, app in ((kept, "eu-west-1", in_eu), (kept, "us-east-1", in_us),
+                                 (dropped, "eu-west-1", elsewhere)):
+        estate.start_job_run(account, region, app, "nightly")
+    state = tmp_path / "s.json"
+    both = write_config(tmp_path / "both.toml", [{"role_arn": role_arn(kept)}, {"role_arn": role_arn(dropped)}],
+                        [], state)
+    code, _, _ = scan_json(config=both)
+    assert code == 3
+    violations = {violation_key(kept, "eu-west-1", in_eu, "plugin-registered"),
+                  violation_key(kept, "us-east-1", in_us, "plugin-registered"),
+                  violation_key(dropped, "eu-west-1", elsewhere, "plugin-registered")}
+    assert keys(pagerduty.events(), "trigger") == violations
+    marks = {k.rsplit("/", 1)[0] for k in json.loads(state.read_text())["job_runs"]}
+    assert marks == {f"{kept}/eu-west-1", f"{kept}/us-east-1", f"{dropped}/eu-west-1"}
+
+    # The team stops scanning us-east-1 and the second account: nothing would ever resolve their incidents.
+    pagerduty.clear()
+    fewer = write_config(tmp_path / "fewer.toml", [{"role_arn": role_arn(kept), "regions": ["eu-west-1"]}], [],
+                         state)
+    code, report, _ = scan_json(config=fewer)
+    assert code == 3 and report["summary"]["applications"] == 1
+    events = pagerduty.events()
+    assert keys(events, "resolve") == violations - {violation_key(kept, "eu-west-1", in_eu, "plugin-registered")}
+    assert not keys(events, "trigger")  # the one still failing is open already
+    remembered = json.loads(state.read_text())
+    assert set(remembered["scopes"]) == {f"{kept}/eu-west-1"}
+    assert {k.rsplit("/", 1)[0] for k in remembered["job_runs"]} == {f"{kept}/eu-west-1"}
+    assert set(remembered["open_alerts"]) == {violation_key(kept, "eu-west-1", in_eu, "plugin-registered")}
 
 
 def test_an_account_scanned_with_ambient_credentials_must_be_the_one_configured(
