@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,7 +21,7 @@ from datahub.ingestion.source.sql.sqlalchemy_uri_mapper import get_platform_from
 from datahub.metadata.urns import DatasetUrn
 
 from emrs_observe.cli import main
-from emrs_observe.lineage.engine import compute_lineage
+from emrs_observe.lineage.engine import WriteLineage, compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer, DatasetRef, NamingError, find_table_identifier
 from emrs_observe.spline.plans import parse_plan
 
@@ -30,7 +31,7 @@ CAPTURED = "/tmp/emrs-naming-capture"  # where capture_naming ran the jobs
 WAREHOUSE = f"file:{CAPTURED}/warehouse"
 
 
-def lineage(fixture: str, naming: DatasetNamer = namer):  # type: ignore[no-untyped-def]
+def lineage(fixture: str, naming: DatasetNamer = namer) -> WriteLineage:
     return compute_lineage(parse_plan(json.loads((FIXTURES / f"{fixture}.plan.json").read_text())), naming)
 
 
@@ -183,7 +184,7 @@ def test_catalog_tables_are_glue_or_hive_db_dot_table() -> None:
     ({"table": "parquet.`s3://bucket/v1.2/x`"}, ("parquet", "s3://bucket/v1.2/x")),
     ({"path": "s3://x"}, None),
 ])
-def test_table_identifiers_in_every_shape(params: dict, expected: object) -> None:  # type: ignore[type-arg]
+def test_table_identifiers_in_every_shape(params: dict[str, Any], expected: object) -> None:
     assert find_table_identifier(params) == expected
 
 
