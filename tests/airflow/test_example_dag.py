@@ -83,7 +83,9 @@ def test_example_dag_submits_merged_conf_as_the_team_role(
     # implement the call, so the link itself stays empty here).
     dashboard = [r for r in aws_proxy.requests if r.path.endswith(f"/jobruns/{jar['jobRunId']}/dashboard")]
     assert dashboard, "the Spark UI link was never asked for"
-    keys = {_CREDENTIAL.search(r.header("Authorization") or "").group(1) for r in dashboard}  # type: ignore[union-attr]
+    credentials = [_CREDENTIAL.search(r.header("Authorization") or "") for r in dashboard]
+    assert all(credentials), "a GetDashboardForJobRun request without SigV4 credentials"
+    keys = {c.group(1) for c in credentials if c}
     assert {aws_proxy.key_account.get(k) for k in keys} == {team.account}
 
     # The UI's rendered fields show the configuration actually submitted, merged.

@@ -63,13 +63,13 @@ class AwsFaultProxy(RecordingServer):
         if operation == "sts:AssumeRole":
             role = parse_qs(request.body.decode()).get("RoleArn", [""])[0]
             if role in self.deny_roles:
-                body = (
+                error = (
                     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
                     f"<Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/scanner is not "
                     f"authorized to perform: sts:AssumeRole on resource: {role}</Message></Error>"
                     "<RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>"
                 )
-                return 403, {"Content-Type": "text/xml"}, body.encode()
+                return 403, {"Content-Type": "text/xml"}, error.encode()
         account = self.key_account.get(access_key, "")
         if service == "emr-serverless" and account in self.throttle_accounts:
             return (

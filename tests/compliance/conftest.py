@@ -99,7 +99,10 @@ class Estate:
     def set_runtime(self, account: str, region: str, app_id: str, runtime: Any) -> None:
         from moto.backends import get_backend
 
-        get_backend("emr-serverless")[account][region].applications[app_id].runtime_configuration = runtime
+        application = get_backend("emr-serverless")[account][region].applications[app_id]
+        # moto's Application does not declare runtimeConfiguration (it drops it on CreateApplication),
+        # but its response serializer sends the attribute when it is set.
+        application.runtime_configuration = runtime  # type: ignore[attr-defined]
 
     def start_job_run(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from emrs_observe.compliance.alerts import plan, violation_key
+from emrs_observe.compliance.alerts import AlertEvent, plan, violation_key
 from emrs_observe.compliance.model import Application, Assessment, Finding, ScanFailure, Severity
 from emrs_observe.compliance.state import OpenAlert
 
@@ -30,7 +30,7 @@ def open_alert(
     return OpenAlert(kind, "111111111111", region, app_id, summary, sent)
 
 
-def actions(events: list) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+def actions(events: list[AlertEvent]) -> set[tuple[str, str]]:
     return {(e.action, e.dedup_key) for e in events}
 
 

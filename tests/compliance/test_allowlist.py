@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from emrs_observe.compliance.allowlist import AllowListError, assess, expired, parse_entries
+from emrs_observe.compliance.allowlist import AllowEntry, AllowListError, assess, expired, parse_entries
 from emrs_observe.compliance.model import Application, Finding, Severity
 from emrs_observe.compliance.rules import rule_ids
 
@@ -26,7 +26,7 @@ TODAY = dt.date(2026, 6, 1)
 FINDINGS = [Finding("spline-bundle", Severity.ERROR, "m1"), Finding("plugin-jar", Severity.ERROR, "m2")]
 
 
-def entries(**fields: object) -> list:  # type: ignore[type-arg]
+def entries(**fields: object) -> list[AllowEntry]:
     base = {"application": "00fapp", "expires": dt.date(2026, 6, 30), "reason": "JIRA-12 migrating"}
     return parse_entries([{**base, **fields}], "cfg.toml [compliance.scan]", rule_ids())
 

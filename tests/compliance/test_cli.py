@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -236,8 +237,9 @@ def test_offline_job_runs_are_checked_against_their_application(tmp_path: Path, 
     client = estate.client(account, region)
     bad = estate.start_job_run(account, region, app_id, "bad", "--conf spark.plugins.defaultList=com.acme.P")
     good = estate.start_job_run(account, region, app_id, "good", "--conf spark.plugins=com.acme.P")
-    docs: list[dict[str, object]] = [{"application": client.get_application(applicationId=app_id)["application"]}]
-    docs[0]["application"]["runtimeConfiguration"] = spark_defaults(compliant_props())  # type: ignore[index]
+    application: dict[str, Any] = client.get_application(applicationId=app_id)["application"]
+    application["runtimeConfiguration"] = spark_defaults(compliant_props())
+    docs: list[dict[str, object]] = [{"application": application}]
     docs += [{"jobRun": client.get_job_run(applicationId=app_id, jobRunId=r)["jobRun"]} for r in (bad, good)]
     path = tmp_path / "inv.json"
     path.write_text(json.dumps(docs, default=str))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from tests.compliance.aws_proxy import AwsFaultProxy
 from tests.compliance.conftest import (
@@ -42,9 +43,11 @@ def test_job_runs_that_drop_observability_are_reported_with_their_submitter_once
     start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=2)
     minute = iter(range(100))
 
-    def run(name: str, params: str | None = None, who: str = JANE, **kw: object) -> str:
-        at = kw.pop("at", None) or start + dt.timedelta(minutes=next(minute))
-        return estate.start_job_run(account, region, app, name, params, created_by=who, created_at=at, **kw)  # type: ignore[arg-type]
+    def run(name: str, params: str | None = None, who: str = JANE, at: dt.datetime | None = None,
+            overrides: dict[str, Any] | None = None) -> str:
+        at = at or start + dt.timedelta(minutes=next(minute))
+        return estate.start_job_run(account, region, app, name, params, overrides=overrides, created_by=who,
+                                    created_at=at)
 
     run("own-jars", "--jars s3://team/udfs.jar --conf spark.executor.memory=4g")
     run("own-listener", "--conf spark.sql.queryExecutionListeners=com.acme.AuditListener", who=BOB)

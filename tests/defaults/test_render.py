@@ -36,12 +36,14 @@ def render(*args: str) -> Result:
 
 def parse_properties(text: str) -> dict[str, str]:
     """A reader for what Java's Properties.load accepts in our output (key=value, backslash escapes)."""
-    out = {}
+    def unescape(s: str) -> str:
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m[1], m[1]), s)
+
+    out: dict[str, str] = {}
     for line in text.splitlines():
         if not line or line.startswith(("#", "!")):
             continue
         key, _, value = re.split(r"(?<!\\)(=)", line, maxsplit=1)
-        unescape = lambda s: re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m[1], m[1]), s)  # noqa: E731
         out[unescape(key)] = unescape(value)
     return out
 

@@ -22,8 +22,8 @@ def main(spec_path: str) -> None:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     lake = spec["lake"]
-    orders = [(1, 10, 120.0), (2, 10, 30.0), (3, 20, 80.0)]
-    spark.createDataFrame(orders, "order_id long, customer_id long, amount double") \
+    order_rows = [(1, 10, 120.0), (2, 10, 30.0), (3, 20, 80.0)]
+    spark.createDataFrame(order_rows, "order_id long, customer_id long, amount double") \
         .write.mode("overwrite").parquet(f"{lake}/in/orders")
     spark.createDataFrame([(10, "GB"), (20, "US")], "customer_id long, country string") \
         .write.mode("overwrite").parquet(f"{lake}/in/customers")

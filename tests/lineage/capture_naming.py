@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "naming"
@@ -113,10 +114,10 @@ def run_driver(jar: Path) -> str:
     return done.stdout
 
 
-def split(stdout: str) -> dict[str, list[tuple[dict[str, object], dict[str, object] | None]]]:
+def split(stdout: str) -> dict[str, list[tuple[dict[str, Any], dict[str, Any] | None]]]:
     """job → [(plan, event)] in the order the agent printed them."""
     decoder = json.JSONDecoder()
-    by_job: dict[str, list[tuple[dict[str, object], dict[str, object] | None]]] = {}
+    by_job: dict[str, list[tuple[dict[str, Any], dict[str, Any] | None]]] = {}
     current = "unnamed"
     pos = 0
     # The console dispatcher prints `ExecutionPlan (apiVersion: 1.2):` and the JSON on the next line.
@@ -151,8 +152,8 @@ def main() -> None:
             stem.with_suffix(".plan.json").write_text(json.dumps(plan, indent=1, sort_keys=True) + "\n")
             if event is not None:
                 stem.with_suffix(".event.json").write_text(json.dumps(event, indent=1, sort_keys=True) + "\n")
-            print(f"{stem.name}: {plan['operations']['write']['name']} → "  # type: ignore[index]
-                  f"{plan['operations']['write']['outputSource']}")  # type: ignore[index]
+            print(f"{stem.name}: {plan['operations']['write']['name']} → "
+                  f"{plan['operations']['write']['outputSource']}")
 
 
 if __name__ == "__main__":

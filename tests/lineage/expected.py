@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # The job reads two partition folders by path; without a path spec or --strip-partitions they are
 # two datasets, as DataHub's own Spark agent names them.
 _ORDERS = ("s3:acme-lake/raw/orders/year=2025", "s3:acme-lake/raw/orders/year=2026")
@@ -11,7 +13,7 @@ def _orders(column: str) -> list[str]:
     return [f"{o}.{column}" for o in _ORDERS]
 
 
-ENRICHED_ORDERS = {
+ENRICHED_ORDERS: dict[str, Any] = {
     "output": "s3:acme-lake/curated/enriched_orders",
     "append": False,
     "inputs": ["s3:acme-lake/raw/customers", *_ORDERS],
@@ -34,7 +36,7 @@ ENRICHED_ORDERS = {
     ],
 }
 
-COUNTRY_REVENUE = {
+COUNTRY_REVENUE: dict[str, Any] = {
     "output": "glue:sales.country_revenue",
     "append": True,
     "inputs": ["glue:sales.fx_rates", "s3:acme-lake/curated/enriched_orders"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +166,7 @@ class PlanBuilder:
         return self.fn("windowexpression", func, spec, class_name="WindowExpression")
 
     # ---- operations
-    def read(self, sources: list[str], columns: list[tuple[str, str]] | list[str], source_type: str = "parquet",
+    def read(self, sources: list[str], columns: Sequence[str | tuple[str, str]], source_type: str = "parquet",
              table: tuple[str, str] | None = None, name: str = "LogicalRelation") -> Op:
         attrs = [self._attr(c) if isinstance(c, str) else self._attr(c[0], c[1]) for c in columns]
         ident = self._op_id()
@@ -290,7 +291,8 @@ def to_internal(plan: dict[str, Any]) -> dict[str, Any]:
             return [convert(v) for v in value]
         return value
 
-    return convert(copy.deepcopy(plan))
+    internal: dict[str, Any] = convert(copy.deepcopy(plan))
+    return internal
 
 
 def lineage_object(plan: dict[str, Any], event: dict[str, Any] | None, job: dict[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from tests.lineage.planbuilder import DOUBLE, LONG, PlanBuilder, console_text, l
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "00fk3l1q2b8h6k09"  # EMR Serverless job run ids look like this
-JOB = {"sparkAppId": "spark-6b1f0c2a9e1d4c3b", "sparkAppName": "orders-daily", "emrApplicationId": "00fk3jq5a1b2c3d4",
-       "emrJobRunId": APP_ID, "releaseLabel": "emr-7.2.0", "tags": {"team": "sales-analytics", "env": "prod"}}
+JOB: dict[str, Any] = {
+    "sparkAppId": "spark-6b1f0c2a9e1d4c3b", "sparkAppName": "orders-daily", "emrApplicationId": "00fk3jq5a1b2c3d4",
+    "emrJobRunId": APP_ID, "releaseLabel": "emr-7.2.0", "tags": {"team": "sales-analytics", "env": "prod"}}
 ENRICH_TS = 1_763_719_231_000  # 2025-11-21T10:00:31Z
 REVENUE_TS = 1_763_719_262_000
 

@@ -68,7 +68,7 @@ def expected_edges(writes: list[Write]) -> set[str]:
 
 
 def corpus_lineage(job: str) -> list[WriteLineage]:
-    lineages = []
+    lineages: list[WriteLineage] = []
     for path in sorted((FIXTURES / job).glob("*.json")):
         result = read_lineage(str(path), path.read_bytes())
         lineages.extend(compute_lineage(record.plan) for record in result.records)

@@ -5,6 +5,7 @@ the engine is tested on plans the real Spline agent wrote: test_corpus.py."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,12 +20,13 @@ from tests.lineage.planbuilder import PlanBuilder, to_internal
 RAW = "s3://lake/raw/t/part-0.parquet"
 
 
-def lineage_of(builder: PlanBuilder, namer: DatasetNamer | None = None) -> dict:  # type: ignore[type-arg]
+def lineage_of(builder: PlanBuilder, namer: DatasetNamer | None = None) -> dict[str, Any]:
     return summarise(compute_lineage(parse_plan(json.loads(json.dumps(builder.plan()))), namer))
 
 
-def columns_of(builder: PlanBuilder) -> dict:  # type: ignore[type-arg]
-    return lineage_of(builder)["columns"]
+def columns_of(builder: PlanBuilder) -> dict[str, tuple[list[str], str | None]]:
+    columns: dict[str, tuple[list[str], str | None]] = lineage_of(builder)["columns"]
+    return columns
 
 
 def test_the_example_job_gives_the_hand_written_lineage() -> None:

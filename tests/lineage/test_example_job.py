@@ -5,17 +5,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.lineage.expected import COUNTRY_REVENUE, ENRICHED_ORDERS
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.spark
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     from pyspark.sql import SparkSession
 
     warehouse = tmp_path_factory.mktemp("warehouse")
@@ -28,7 +32,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     session.stop()
 
 
-def test_example_job_output_matches_the_lineage_columns(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_example_job_output_matches_the_lineage_columns(spark: SparkSession, tmp_path: Path) -> None:
     import spark_job
 
     lake = str(tmp_path / "acme-lake")

@@ -22,7 +22,8 @@ CAPTURED = [*HERE.glob("corpus/fixtures/*/*.json"), *HERE.glob("fixtures/naming/
 
 
 def _plan(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc.get("executionPlan", doc)
+    plan: dict[str, Any] = doc.get("executionPlan", doc)
+    return plan
 
 
 def _walk(value: Any) -> Iterator[dict[str, Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from emrs_observe.spline.reader import (
     FORM_OBJECT,
     FORM_PLAN,
     FORM_TEXT,
+    ReadResult,
     read_lineage,
 )
 from tests.lineage import samples
@@ -25,7 +28,7 @@ from tests.lineage.helpers import summarise
 from tests.lineage.planbuilder import console_text, to_internal
 
 
-def _read(path: Path):  # type: ignore[no-untyped-def]
+def _read(path: Path) -> ReadResult:
     return read_lineage(str(path), path.read_bytes())
 
 
@@ -98,7 +101,7 @@ def test_newer_console_array_form() -> None:
     assert summarise(compute_lineage(record.plan)) == ENRICHED_ORDERS
 
 
-def _plan() -> dict:  # type: ignore[type-arg]
+def _plan() -> dict[str, Any]:
     return samples.country_revenue().plan()
 
 
@@ -122,35 +125,35 @@ def test_malformed_objects_are_rejected_with_the_file_and_reason(name: str, cont
     assert str(info.value).startswith(f"s3://bucket/lineage/{name}: ")
 
 
-def _dangling_attribute_ref(plan: dict) -> None:  # type: ignore[type-arg]
+def _dangling_attribute_ref(plan: dict[str, Any]) -> None:
     plan["attributes"][-1]["childRefs"] = [{"__attrId": "attr-999"}]
 
 
-def _dangling_expression_ref(plan: dict) -> None:  # type: ignore[type-arg]
+def _dangling_expression_ref(plan: dict[str, Any]) -> None:
     plan["expressions"]["functions"][0]["childRefs"] = [{"__exprId": "expr-404"}]
 
 
-def _dangling_output(plan: dict) -> None:  # type: ignore[type-arg]
+def _dangling_output(plan: dict[str, Any]) -> None:
     plan["operations"]["reads"][0]["output"].append("attr-777")
 
 
-def _dangling_child(plan: dict) -> None:  # type: ignore[type-arg]
+def _dangling_child(plan: dict[str, Any]) -> None:
     plan["operations"]["write"]["childIds"] = ["op-55"]
 
 
-def _no_write(plan: dict) -> None:  # type: ignore[type-arg]
+def _no_write(plan: dict[str, Any]) -> None:
     del plan["operations"]["write"]
 
 
-def _param_ref(plan: dict) -> None:  # type: ignore[type-arg]
+def _param_ref(plan: dict[str, Any]) -> None:
     plan["operations"]["other"][0]["params"]["condition"] = {"__exprId": "expr-31337"}
 
 
-def _param_list_ref(plan: dict) -> None:  # type: ignore[type-arg]
+def _param_list_ref(plan: dict[str, Any]) -> None:
     plan["operations"]["other"][0]["params"]["projectList"] = [{"__attrId": "attr-31338"}]
 
 
-def _unhashable_ref(plan: dict) -> None:  # type: ignore[type-arg]
+def _unhashable_ref(plan: dict[str, Any]) -> None:
     plan["attributes"][-1]["childRefs"] = [{"__attrId": ["attr-1"]}]
 
 
@@ -164,7 +167,7 @@ def _unhashable_ref(plan: dict) -> None:  # type: ignore[type-arg]
     (_param_list_ref, "references attribute 'attr-31338'"),
     (_unhashable_ref, "references attribute \"['attr-1']\", which the plan does not define"),
 ])
-def test_plans_with_dangling_references_are_rejected(damage, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_plans_with_dangling_references_are_rejected(damage: Callable[[dict[str, Any]], None], reason: str) -> None:
     plan = _plan()
     damage(plan)
     with pytest.raises(LineageReadError) as info:

@@ -28,7 +28,7 @@ from emrs_observe.defaults.render import RenderRequest, render_properties
 from emrs_observe.defaults.spline import bundle_from_jar
 from emrs_observe.lineage.naming import DatasetNamer
 from tests.conftest import JARS, ROOT, free_port, s3a_conf
-from tests.lineage.conftest import DataHubRecorder
+from tests.servers.datahub_gms import DataHubRecorder
 
 pytestmark = pytest.mark.spark
 
@@ -141,7 +141,9 @@ def test_rendered_defaults_write_lineage_objects_to_s3_that_reach_datahub(
     layout = re.compile(rf"^spline/dt=\d{{4}}-\d\d-\d\d/hour=\d\d/{re.escape(app_id)}/\d{{13}}-[0-9a-f-]{{36}}\.json$")
     assert len(keys) == 3 and all(layout.match(k) for k in keys), keys  # two seed writes and the job's write
     doc = json.loads(s3.get_object(Bucket="agent-lineage", Key=keys[-1])["Body"].read())
-    assert doc["executionPlan"]["agentInfo"] == {"name": "spline", "version": bundle_from_jar(bundle.name).version}
+    found = bundle_from_jar(bundle.name)
+    assert found is not None
+    assert doc["executionPlan"]["agentInfo"] == {"name": "spline", "version": found.version}
     assert doc["job"]["sparkAppName"] == "revenue-daily" and doc["job"]["tags"] == {"team": "data"}
 
     done = lineage_run("--source", "s3://agent-lineage/spline/", "--sink", f"datahub:{datahub.url}")

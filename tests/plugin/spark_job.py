@@ -99,8 +99,9 @@ def main(spec_path: str, report_path: str) -> None:
 
 
 def fail() -> None:
+    empty: dict[str, str] = {}
     try:
-        {}["missing"]
+        empty["missing"]
     except KeyError as e:
         raise ValueError("py-boom: the job failed") from e
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Fault:
 
 
 Handler = Callable[[Request], tuple[int, dict[str, str], bytes]]
+_Server = TypeVar("_Server", bound="RecordingServer")
 
 
 @dataclass
@@ -82,7 +83,7 @@ class RecordingServer:
             time.sleep(0.05)
         return False
 
-    def start(self) -> RecordingServer:
+    def start(self: _Server) -> _Server:
         owner = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -104,6 +105,7 @@ class RecordingServer:
                         owner.requests.append(request)
                 if owner.latency_s:
                     time.sleep(owner.latency_s)
+                headers: dict[str, str]
                 if fault is not None:
                     if fault.delay_s:
                         time.sleep(fault.delay_s)
@@ -136,7 +138,7 @@ class RecordingServer:
 
 
 @contextmanager
-def running(server: RecordingServer) -> Iterator[RecordingServer]:
+def running(server: _Server) -> Iterator[_Server]:
     server.start()
     try:
         yield server

@@ -232,10 +232,11 @@ def python_udf(spark: Any) -> None:
 @job
 def pandas_udf(spark: Any) -> None:
     import pandas as pd
-    from pyspark.sql import functions as F
+    from pyspark.sql.pandas import functions as PF  # where pandas_udf lives; pyspark.sql.functions re-imports it
 
     # pandas UDFs read their type hints at definition time: this module has no postponed annotations.
-    @F.pandas_udf("double")  # type: ignore[call-overload]
+    # pyspark 3.5's stubs only know the deprecated forms that name a functionType, not this one.
+    @PF.pandas_udf("double")  # type: ignore[call-overload, untyped-decorator]
     def with_vat(amount: pd.Series) -> pd.Series:
         return amount * 1.2
 
