@@ -24,10 +24,17 @@ def failing(app_id: str, *rules: str, region: str = "eu-west-1") -> Assessment:
 
 
 def open_alert(
-    app_id: str | None, region: str | None, summary: str, hours_ago: float, kind: str = "violation"
+    app_id: str | None, region: str | None, summary: str, hours_ago: float, kind: str = "violation",
+    account: str = "111111111111",
 ) -> OpenAlert:
     sent = (NOW - dt.timedelta(hours=hours_ago)).isoformat()
-    return OpenAlert(kind, "111111111111", region, app_id, summary, sent)
+    return OpenAlert(kind, account, region, app_id, summary, sent)
+
+
+def open_violations(*where: tuple[str, str, str]) -> dict[str, OpenAlert]:
+    """An open plugin-jar alert, sent an hour ago, per (account, region, application), by dedup key."""
+    return {violation_key(account, region, app_id, "plugin-jar"): open_alert(app_id, region, "s", 1, account=account)
+            for account, region, app_id in where}
 
 
 def actions(events: list[AlertEvent]) -> set[tuple[str, str]]:
@@ -62,14 +69,9 @@ def test_a_still_failing_alert_is_resent_only_when_due_or_changed() -> None:
 
 
 def test_passing_again_resolves_but_not_scanned_leaves_the_alert_open() -> None:
-    key_eu = violation_key("111111111111", "eu-west-1", "a1", "plugin-jar")
-    key_us = violation_key("111111111111", "us-east-1", "a2", "plugin-jar")
-    key_unread = violation_key("111111111111", "eu-west-1", "a3", "plugin-jar")
-    alerts = {
-        key_eu: open_alert("a1", "eu-west-1", "s", 1),
-        key_us: open_alert("a2", "us-east-1", "s", 1),
-        key_unread: open_alert("a3", "eu-west-1", "s", 1),
-    }
+    alerts = open_violations(("111111111111", "eu-west-1", "a1"), ("111111111111", "us-east-1", "a2"),
+                             ("111111111111", "eu-west-1", "a3"))
+    key_eu, key_us, key_unread = alerts
     unreadable = ScanFailure("111111111111", "eu-west-1", "throttled", "Rate exceeded", "a3")
     events = plan([], [unreadable], {"111111111111/eu-west-1"}, alerts, NOW, DAY)
     assert ("resolve", key_eu) in actions(events)
@@ -87,14 +89,9 @@ def test_an_account_that_can_be_scanned_again_resolves_its_alert() -> None:
 
 
 def test_an_alert_of_a_region_or_account_taken_out_of_the_configuration_is_resolved() -> None:
-    key_kept = violation_key("111111111111", "eu-west-1", "a1", "plugin-jar")
-    key_dropped_region = violation_key("111111111111", "us-east-1", "a2", "plugin-jar")
-    key_dropped_account = violation_key("222222222222", "eu-west-1", "a3", "plugin-jar")
-    alerts = {
-        key_kept: open_alert("a1", "eu-west-1", "s", 1),
-        key_dropped_region: open_alert("a2", "us-east-1", "s", 1),
-        key_dropped_account: OpenAlert("violation", "222222222222", "eu-west-1", "a3", "s", NOW.isoformat()),
-    }
+    alerts = open_violations(("111111111111", "eu-west-1", "a1"), ("111111111111", "us-east-1", "a2"),
+                             ("222222222222", "eu-west-1", "a3"))
+    key_kept, key_dropped_region, key_dropped_account = alerts
     # This scan could not list eu-west-1 (throttled, say): its alert stays; the others' regions are gone.
     throttled = ScanFailure("111111111111", "eu-west-1", "throttled", "Rate exceeded")
     events = plan([], [throttled], set(), alerts, NOW, DAY, configured_scopes={"111111111111/eu-west-1"})
