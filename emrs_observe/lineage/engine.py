@@ -429,13 +429,9 @@ def _made_up_attributes(
         outputs = operator_rule(op.name).outputs
         if op.kind != "other" or (not op.child_ids and outputs is Outputs.CHILDREN):
             continue  # reads are origins; a leaf that reads nothing (LocalRelation, Range) has no upstream
-        if len(op.child_ids) == 1:
-            child_output = plan.operations[op.child_ids[0]].output
-            if op.output == child_output:
-                continue  # Filter, Sort, Limit, SubqueryAlias…: the child's columns, nothing made
-            inherited = set(child_output)
-        else:
-            inherited = {attr for child in op.child_ids for attr in plan.operations[child].output}
+        if len(op.child_ids) == 1 and op.output == plan.operations[op.child_ids[0]].output:
+            continue  # Filter, Sort, Limit, SubqueryAlias…: the child's columns, nothing made
+        inherited = {attr for child in op.child_ids for attr in plan.operations[child].output}
         made = [(position, attr) for position, attr in enumerate(op.output)
                 if attr not in inherited and attr not in origins and not plan.attributes[attr].child_refs]
         if not made:
