@@ -69,7 +69,8 @@ class EmitOptions:
     include_indirect: bool = False
 
 
-def _flow_id(job: JobInfo, plan_name: str) -> str:
+def flow_id(job: JobInfo, plan_name: str) -> str:
+    """The DataFlow's id (and name): the Spark application's name, made safe for a URN."""
     return _UNSAFE_ID.sub("_", job.spark_app_name or plan_name or job.emr_application_id or "spark-app").strip("_")
 
 
@@ -97,15 +98,15 @@ class ProposalBuilder:
             urn = self._field_urns[key] = make_schema_field_urn(dataset_urn, column)
         return urn
 
-    def flow_urn(self, job: JobInfo, plan_name: str) -> str:
-        flow_id = _flow_id(job, plan_name)
-        urn = self._flow_urns.get(flow_id)
+    def flow_urn(self, flow: str) -> str:
+        """The URN of the DataFlow whose id is `flow` (see `flow_id`)."""
+        urn = self._flow_urns.get(flow)
         if urn is None:
-            urn = self._flow_urns[flow_id] = make_data_flow_urn(ORCHESTRATOR, flow_id, self.options.env)
+            urn = self._flow_urns[flow] = make_data_flow_urn(ORCHESTRATOR, flow, self.options.env)
         return urn
 
-    def job_urn(self, job: JobInfo, plan_name: str, lineage: WriteLineage) -> str:
-        flow_urn = self.flow_urn(job, plan_name)
+    def job_urn(self, flow_urn: str, lineage: WriteLineage) -> str:
+        """The URN of the DataJob that writes the lineage's output, in the flow `flow_urn`."""
         key = (flow_urn, f"write.{lineage.output.platform}.{lineage.output.name}")
         urn = self._job_urns.get(key)
         if urn is None:
@@ -114,8 +115,9 @@ class ProposalBuilder:
 
     def build(self, lineage: WriteLineage, job: JobInfo, plan_name: str,
               event: ExecutionEvent | None) -> list[Proposal]:
-        flow_urn = self.flow_urn(job, plan_name)
-        job_urn = self.job_urn(job, plan_name, lineage)
+        flow = flow_id(job, plan_name)
+        flow_urn = self.flow_urn(flow)
+        job_urn = self.job_urn(flow_urn, lineage)
         output_urn = self.dataset_urn(lineage.output)
         input_urns = [self.dataset_urn(d) for d in lineage.inputs]
         for_job, for_dataset = fine_grained_lineages(lineage, self.dataset_urn, self.field_urn,
@@ -125,7 +127,7 @@ class ProposalBuilder:
 
         proposals: list[Proposal] = [
             MetadataChangeProposalWrapper(entityUrn=flow_urn, aspect=DataFlowInfoClass(
-                name=_flow_id(job, plan_name), customProperties=_job_properties(job))),
+                name=flow, customProperties=_job_properties(job))),
             MetadataChangeProposalWrapper(entityUrn=job_urn, aspect=DataJobInfoClass(
                 name=f"write {lineage.output.name}", type="SPARK", flowUrn=flow_urn,
                 customProperties={"writeOperation": lineage.write_operation,

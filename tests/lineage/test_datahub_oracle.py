@@ -19,7 +19,7 @@ from datahub.metadata.schema_classes import AuditStampClass, DatasetLineageTypeC
 from datahub.metadata.urns import DataJobUrn, DatasetUrn
 from datahub.specific.dataset import DatasetPatchBuilder
 
-from emrs_observe.datahub.mcps import ORCHESTRATOR, EmitOptions, ProposalBuilder, fine_grained_lineages
+from emrs_observe.datahub.mcps import ORCHESTRATOR, EmitOptions, ProposalBuilder, fine_grained_lineages, flow_id
 from emrs_observe.datahub.patches import upstream_lineage_patch
 from emrs_observe.lineage.engine import WriteLineage, compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer
@@ -91,7 +91,7 @@ def test_path_parts_are_escaped_as_the_builder_escapes_them() -> None:
 def _helper_run(builder: ProposalBuilder, record: LineageRecord, lineage: WriteLineage,
                 event: ExecutionEvent) -> list[Any]:
     """The run as DataHub's DataProcessInstance helper writes it (what ProposalBuilder did before)."""
-    job_urn = builder.job_urn(record.job, record.plan.name, lineage)
+    job_urn = builder.job_urn(builder.flow_urn(flow_id(record.job, record.plan.name)), lineage)
     end = event.timestamp_ms
     start = end - (event.duration_ns or 0) // 1_000_000
     instance = DataProcessInstance(
