@@ -95,28 +95,25 @@ public final class IntakeClient implements IntakeSender {
             pos += GZIP_HEADER.length;
             deflater.reset();
             int off = 0;
+            boolean last;
             do {
                 int n = Math.min(CHUNK, length - off);
                 deflater.setInput(json, off, n);
                 off += n;
-                if (off < length) {
-                    // With FULL_FLUSH, output that fills the buffer means more may follow.
-                    do {
-                        if (pos == buffer.length) {
-                            ensureGzipRoom(buffer.length * 2);
-                        }
-                        pos += deflater.deflate(buffer, pos, buffer.length - pos, Deflater.FULL_FLUSH);
-                    } while (pos == buffer.length);
-                } else {
+                last = off == length;
+                if (last) {
                     deflater.finish();
-                    while (!deflater.finished()) {
-                        if (pos == buffer.length) {
-                            ensureGzipRoom(buffer.length * 2);
-                        }
-                        pos += deflater.deflate(buffer, pos, buffer.length - pos);
-                    }
                 }
-            } while (off < length);
+                // A chunk is done when its FULL_FLUSH leaves room in the buffer (a full buffer means
+                // more may follow); the last one when the stream is finished.
+                do {
+                    if (pos == buffer.length) {
+                        ensureGzipRoom(buffer.length * 2);
+                    }
+                    pos += deflater.deflate(buffer, pos, buffer.length - pos,
+                            last ? Deflater.NO_FLUSH : Deflater.FULL_FLUSH);
+                } while (last ? !deflater.finished() : pos == buffer.length);
+            } while (!last);
             crc.reset();
             crc.update(json, 0, length);
             if (pos + 8 > buffer.length) {
