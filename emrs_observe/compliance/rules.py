@@ -279,11 +279,11 @@ def _own_redaction(props: dict[str, str]) -> re.Pattern[str] | None:
         return None  # a Java-only construct; Spark's default still applies
 
 
-def _secret_kind(key: str, value: str, own: re.Pattern[str] | None, where: str = "spark-defaults") -> str | None:
+def _secret_kind(key: str, value: str, own: re.Pattern[str] | None) -> str | None:
     if not value.strip():
         return None
-    exempt_key = where == "spark-defaults" and key in _NOT_SECRET_KEYS
-    if not exempt_key and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
+    # Our own keys are ours wherever they sit (another classification, a job run's parameters).
+    if key not in _NOT_SECRET_KEYS and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
         return "a value under a secret-looking key (spark.redaction.regex)"
     for kind, pattern in _SECRET_VALUES:
         if pattern.search(value):
@@ -299,7 +299,7 @@ def _secrets(ctx: Context) -> list[str]:
     messages = []
     seen: set[tuple[str, str]] = set()
     for s in sorted(ctx.settings, key=lambda s: (s.where != "spark-defaults", s.where, s.key)):
-        kind = _secret_kind(s.key, s.value, own, s.where)
+        kind = _secret_kind(s.key, s.value, own)
         if kind and (s.where, s.key) not in seen:
             seen.add((s.where, s.key))
             name = s.key if s.where == "spark-defaults" else f"{s.where}: {s.key}"

@@ -275,6 +275,25 @@ def test_spark_4_exempts_lineage_and_refuses_a_spark_3_bundle() -> None:
     assert list(messages) == ["spline-bundle"] and "Scala 2.12" in messages["spline-bundle"][0]
 
 
+@pytest.mark.parametrize("where", ["spark-env", "spark-driver-log4j2", "spark-hive-site"])
+def test_our_own_vault_keys_are_never_called_secrets_wherever_they_sit(where: str) -> None:
+    runtime = [
+        *spark_defaults(compliant_props()),
+        {
+            "classification": where,
+            "properties": {
+                "spark.emrs.observe.vault.secretPath": "datadog/emr",
+                "spark.emrs.observe.vault.secretField": "api_key",
+            },
+        },
+    ]
+    assert [f.message for f in evaluate(app(runtime))] == []
+    # a real secret under them still is one
+    runtime[1]["properties"]["spark.emrs.observe.vault.secretPath"] = "hvs.CAESIJlU9ZBWtXr2eOz3z0d0nOtr"
+    [finding] = evaluate(app(runtime))
+    assert finding.rule_id == "no-plaintext-secret" and "rotate" in finding.message
+
+
 def test_java_17_needs_the_option_spline_needs_wherever_the_driver_options_have_it() -> None:
     option = "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED"
     assert "spline-java17-opens" in failing(without(compliant_props(), "spark.driver.defaultJavaOptions"))
