@@ -36,7 +36,10 @@ def group() -> None:
     show_default=True,
     help="Let an observability failure fail the Spark job.",
 )
-@click.option("--spline-version", default=contract.DEFAULT_SPLINE_VERSION, show_default=True)
+@click.option(
+    "--spline-version",
+    help=f"Spline bundle version (default: the --spline-jar file name's, else {contract.DEFAULT_SPLINE_VERSION}).",
+)
 @click.option("--spline-jar", help="s3:// location of the staged Spline bundle jar (or its folder, ending in /).")
 @click.option(
     "--spline-from-maven",
@@ -58,7 +61,7 @@ def render_command(
     datadog_site: str,
     tags: tuple[str, ...],
     fail_on_error: bool,
-    spline_version: str,
+    spline_version: str | None,
     spline_jar: str | None,
     spline_from_maven: bool,
     fmt: str,

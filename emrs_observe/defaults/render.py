@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from emrs_observe.defaults import contract as c
 from emrs_observe.defaults.releases import Release, lookup
-from emrs_observe.defaults.spline import SplineBundle, is_valid_version, major
+from emrs_observe.defaults.spline import SplineBundle, bundle_from_jar, is_valid_version, major
 
 
 class RenderError(ValueError):
@@ -33,7 +33,8 @@ class RenderRequest:
     datadog_site: str = "datadoghq.com"
     tags: tuple[tuple[str, str], ...] = ()
     fail_on_error: bool = False
-    spline_version: str = c.DEFAULT_SPLINE_VERSION
+    # None: the version in --spline-jar's file name, else DEFAULT_SPLINE_VERSION
+    spline_version: str | None = None
     spline_jar: str | None = None  # s3://…/<bundle>.jar, or s3://…/ (folder: the file name is added)
     spline_from_maven: bool = False  # spark.jars.packages: needs a route to Maven Central
     extra: dict[str, str] = field(default_factory=dict)
@@ -41,6 +42,14 @@ class RenderRequest:
 
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 _TAG_PART = re.compile(r"^[A-Za-z0-9_.\-/@]+$")
+
+
+def spline_version(req: RenderRequest) -> str:
+    """--spline-version, else the version the staged jar's file name carries, else the default."""
+    if req.spline_version:
+        return req.spline_version
+    named = bundle_from_jar(req.spline_jar) if req.spline_jar and not req.spline_jar.endswith("/") else None
+    return named.version if named and named.version else c.DEFAULT_SPLINE_VERSION
 
 
 def spline_bundle(release: Release, version: str) -> SplineBundle:
@@ -142,7 +151,7 @@ def render_properties(req: RenderRequest) -> dict[str, str]:
     props[c.SPARK_PLUGINS_DEFAULT_LIST] = _with(props.get(c.SPARK_PLUGINS_DEFAULT_LIST), c.PLUGIN_CLASS, ",")
     jars = [req.plugin_jar]
     if release.no_lineage is None:
-        bundle = spline_bundle(release, req.spline_version)
+        bundle = spline_bundle(release, spline_version(req))
         spline_jar = _spline_jar_uri(req, bundle)
         if spline_jar is None:
             props[c.SPARK_JARS_PACKAGES] = bundle.coordinates

@@ -162,6 +162,8 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
         (["--release-label", "emr-7.2.0", "--plugin-jar", "s3://a/plugin.jar"], "emrs-observe-plugin-<version>.jar"),
         (["--release-label", "emr-7.2.0", "--lineage-location", "/tmp/x"], "not an s3://bucket/prefix/ URI"),
         (["--release-label", "emr-7.2.0", "--vault-secret-path", "x" * 1100], "over 1024 characters"),
+        (["--release-label", "emr-7.2.0", "--spline-jar", "s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar",
+          "--spline-version", "2.2.0"], "needs spark-3.5-spline-agent-bundle_2.12-2.2.0.jar"),
     ],
 )
 def test_refusals_say_what_is_wrong(args: list[str], message: str) -> None:
@@ -170,6 +172,15 @@ def test_refusals_say_what_is_wrong(args: list[str], message: str) -> None:
     assert out.exit_code == 2
     assert message in out.output
     assert "Traceback" not in out.output
+
+
+def test_a_staged_spline_jar_gives_its_version_without_spline_version() -> None:
+    jar = "s3://artifacts/jars/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"
+    out = render("--release-label", "emr-7.2.0", *BASE, "--spline-jar", jar)  # the later --spline-jar wins
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)[0]["properties"]["spark.jars"].split(",")[1] == jar
+    folder = json.loads(render("--release-label", "emr-7.2.0", *BASE).stdout)[0]["properties"]
+    assert folder["spark.jars"].endswith("/spark-3.5-spline-agent-bundle_2.12-2.2.0.jar")  # a folder: the default
 
 
 def test_without_a_staged_bundle_it_explains_how_to_stage_one() -> None:
