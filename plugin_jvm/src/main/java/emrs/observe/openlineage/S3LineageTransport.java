@@ -185,8 +185,13 @@ public final class S3LineageTransport extends Transport {
             uploads.execute(() -> write(run));
         } catch (RejectedExecutionException e) {
             dropped.incrementAndGet();
-            Warnings.once("lineage-queue-full", "lineage of OpenLineage run " + run.runId + " dropped: "
-                    + MAX_QUEUED + " objects already wait for S3 (further drops are only counted)");
+            if (uploads.isShutdown()) {
+                Warnings.once("openlineage-after-close", "lineage of OpenLineage run " + run.runId + " dropped: it "
+                        + "ended after OpenLineage closed its transport (further drops are only counted)");
+            } else {
+                Warnings.once("lineage-queue-full", "lineage of OpenLineage run " + run.runId + " dropped: "
+                        + MAX_QUEUED + " objects already wait for S3 (further drops are only counted)");
+            }
         }
     }
 
