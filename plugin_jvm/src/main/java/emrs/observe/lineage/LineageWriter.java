@@ -86,7 +86,7 @@ public final class LineageWriter {
     }
 
     /**
-     * Writes one object; returns its full path, or null when it could not be written (the
+     * Writes one Spline object; returns its full path, or null when it could not be written (the
      * reason is on stderr and in the counters).
      */
     public String write(String planJson, String eventJson) {
@@ -98,10 +98,26 @@ public final class LineageWriter {
             Warnings.warn("lineage object not written: " + e.getMessage());
             return null;
         }
-        String key = LineageKey.of(location.getPath(), doc.eventTimestampMs, job.sparkAppId, doc.planId);
+        return writeObject(doc.eventTimestampMs, doc.planId, doc.toJson(job));
+    }
+
+    /**
+     * Writes one finished lineage object (any format) at the key of its execution: {@code id} is
+     * the execution's id (Spline plan id, OpenLineage run id), {@code eventTimestampMs} its last
+     * event's time. Returns the object's full path, or null when it could not be written (the
+     * reason is on stderr and in the counters); never throws for S3's sake.
+     */
+    public String writeObject(long eventTimestampMs, String id, byte[] bytes) {
+        String key;
+        try {
+            key = LineageKey.of(location.getPath(), eventTimestampMs, job.sparkAppId, id);
+        } catch (IllegalArgumentException e) {
+            rejected.incrementAndGet();
+            Warnings.warn("lineage object not written: " + e.getMessage());
+            return null;
+        }
         URI target = URI.create(location.getScheme() + "://" + (location.getAuthority() == null ? ""
                 : location.getAuthority()) + (key.startsWith("/") ? key : "/" + key));
-        byte[] bytes = doc.toJson(job);
         IOException last = null;
         boolean failingLately = lastFailureMs != 0 && System.currentTimeMillis() - lastFailureMs < FAIL_FAST_MS;
         int attempts = failingLately ? 1 : maxAttempts;
@@ -127,6 +143,11 @@ public final class LineageWriter {
                 + ". The Spark job continues; the lineage of this execution is missing"
                 + " (further failures are only counted)");
         return null;
+    }
+
+    /** Who ran the executions this writer writes: the "job" part of every object. */
+    public LineageJob job() {
+        return job;
     }
 
     private void put(URI target, byte[] bytes) throws IOException {
