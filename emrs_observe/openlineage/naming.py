@@ -28,6 +28,8 @@ from emrs_observe.lineage.naming import (
 from emrs_observe.openlineage.events import SymlinkIdentifier
 
 _GLUE_NAMESPACES = ("arn:aws:glue:", "aws:glue:")
+# Schemes OpenLineage names differently from JDBC, as DataHub's converter maps them (PLATFORM_MAP).
+_SCHEMES = {"awsathena": "athena"}
 _GLUE_TABLE_PREFIX = "table/"
 
 
@@ -78,5 +80,5 @@ def location_ref(namer: DatasetNamer, namespace: str, name: str) -> DatasetRef:
         return namer.for_uri(uri)
     scheme, sep, _ = namespace.partition("://")
     if sep:
-        return database_dataset(scheme, name)
+        return database_dataset(_SCHEMES.get(scheme.lower(), scheme), name)
     return DatasetRef(namespace.lower(), name)

@@ -161,6 +161,8 @@ def _json_problem(data: bytes) -> str:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        reason = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        # A string left open runs to the end of the text: cut off, wherever json says it started.
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        reason = "truncated JSON" if cut else "invalid JSON"
         return f"{reason}: {exc.msg} at line {exc.lineno} column {exc.colno}"
     return "a JSON value this reader cannot take"
