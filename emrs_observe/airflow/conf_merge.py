@@ -2,9 +2,9 @@
 
 Pure: no I/O, no Airflow. On EMR Serverless a key set at job level replaces the application's
 value for that key, so a job that sets `spark.jars` for its own dependency silently drops the
-plugin jar and the Spline bundle. Here list-valued keys are merged (the application's entries
-kept, the job's added), and a job value that would still replace an observability setting is
-refused with the key named, unless the task opts out.
+plugin jar and the Spline bundle (or OpenLineage's jar and listener). Here list-valued keys are
+merged (the application's entries kept, the job's added), and a job value that would still replace
+an observability setting is refused with the key named, unless the task opts out.
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 
 from emrs_observe.compliance.properties import split_list
 from emrs_observe.defaults import contract as c
+from emrs_observe.defaults import openlineage as ol
 from emrs_observe.defaults.spline import bundle_from_coordinates, bundle_from_jar
 
 # Comma-separated lists: the application's entries first, then the job's new ones.
 COMMA_LISTS = (c.SPARK_JARS, c.SPARK_JARS_PACKAGES, c.SPARK_PLUGINS, c.SPARK_PLUGINS_DEFAULT_LIST,
-               c.SPARK_QUERY_LISTENERS, c.TAGS)
+               c.SPARK_QUERY_LISTENERS, c.SPARK_EXTRA_LISTENERS, c.TAGS)
 # JVM option strings: the job's options first and ours last, because for a repeated -Dkey the
 # JVM keeps the last one, so ours stay in force.
 JAVA_OPTIONS = (c.DRIVER_EXTRA_JAVA_OPTIONS, c.DRIVER_DEFAULT_JAVA_OPTIONS, "spark.executor.extraJavaOptions")
-# Namespaces whose every key is observability wiring (the Spline agent's and our plugin's).
-PROTECTED_PREFIXES = ("spark.spline.", c.OBSERVE)
+# Namespaces whose every key is observability wiring (the Spline agent's, OpenLineage's, ours),
+# but for OpenLineage's per-run parent keys, which link the run to its Airflow task.
+PROTECTED_PREFIXES = ("spark.spline.", c.OPENLINEAGE, c.OBSERVE)
+UNPROTECTED_KEYS = c.OPENLINEAGE_PER_JOB_KEYS
 # Single keys that protect secrets: a job-level redaction regex could let a key into the Spark UI.
 PROTECTED_KEYS = (c.SPARK_REDACTION_REGEX,)
 
@@ -61,7 +64,7 @@ def merge(app_defaults: dict[str, str], job_conf: dict[str, str]) -> Merged:
 
 
 def _protected(key: str) -> bool:
-    return key in PROTECTED_KEYS or key.startswith(PROTECTED_PREFIXES)
+    return key in PROTECTED_KEYS or (key.startswith(PROTECTED_PREFIXES) and key not in UNPROTECTED_KEYS)
 
 
 def _replace_message(key: str, ours: str | None) -> str:
@@ -96,11 +99,18 @@ def _second_agent(key: str, ours: str | None, theirs: str) -> str | None:
                     f"spark_conf's {key} adds another Spline agent bundle ({name}) beside the application's. "
                     "Remove it from spark_conf"
                 )
+            if ol.jar_from_uri(jar) and any(ol.jar_from_uri(j) for j in mine):
+                return (
+                    f"spark_conf's {key} adds another OpenLineage Spark jar ({name}) beside the application's: "
+                    "two copies of its listener's classes. Remove it from spark_conf"
+                )
     if key == c.SPARK_JARS_PACKAGES:
         mine = set(split_list(ours))
         for coords in split_list(theirs):
             if coords not in mine and bundle_from_coordinates(coords):
                 return f"spark_conf's {key} adds a Spline agent bundle ({coords}); the application brings its own"
+            if coords not in mine and ol.jar_from_coordinates(coords):
+                return f"spark_conf's {key} adds OpenLineage's Spark jar ({coords}); the application brings its own"
     return None
 
 
@@ -129,9 +139,11 @@ def _application_warnings(app: dict[str, str]) -> list[str]:
             f"or {c.SPARK_PLUGINS}: this job's "
             "logs will not reach Datadog (render compliant defaults with `emrs-observe defaults render`)"
         )
-    if c.SPLINE_LISTENER_CLASS not in split_list(app.get(c.SPARK_QUERY_LISTENERS)):
+    spline = c.SPLINE_LISTENER_CLASS in split_list(app.get(c.SPARK_QUERY_LISTENERS))
+    if not spline and not ol.ours(app):
         warnings.append(
-            f"the application's spark-defaults do not register the Spline listener in {c.SPARK_QUERY_LISTENERS}: "
-            "this job's lineage will not be captured"
+            f"the application's spark-defaults capture no lineage: neither the Spline listener in "
+            f"{c.SPARK_QUERY_LISTENERS} nor OpenLineage with the {c.OPENLINEAGE_TRANSPORT_TYPE!r} transport in "
+            f"{c.OPENLINEAGE_TRANSPORT}*: this job's lineage will not be captured"
         )
     return warnings

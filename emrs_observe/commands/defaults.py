@@ -36,12 +36,33 @@ def group() -> None:
     show_default=True,
     help="Let an observability failure fail the Spark job.",
 )
-@click.option("--spline-version", default=contract.DEFAULT_SPLINE_VERSION, show_default=True)
+@click.option(
+    "--lineage-agent",
+    type=click.Choice(contract.LINEAGE_AGENTS),
+    help="What captures lineage: spline (Spark 3 default) or openlineage (Spark 4, and on request on Spark 3).",
+)
+@click.option(
+    "--spline-version",
+    help=f"Spline bundle version (default: the --spline-jar file name's, else {contract.DEFAULT_SPLINE_VERSION}).",
+)
 @click.option("--spline-jar", help="s3:// location of the staged Spline bundle jar (or its folder, ending in /).")
 @click.option(
     "--spline-from-maven",
     is_flag=True,
     help="Use spark.jars.packages instead (the application must reach Maven Central).",
+)
+@click.option(
+    "--openlineage-jar",
+    help="s3:// location of the staged openlineage-spark_<scala>-<version>.jar (or its folder, ending in /).",
+)
+@click.option(
+    "--openlineage-version",
+    help="OpenLineage version (default: the --openlineage-jar file name's, else "
+    f"{contract.DEFAULT_OPENLINEAGE_VERSION}).",
+)
+@click.option(
+    "--aws-region",
+    help="The application's region: AWS Glue's lineage transport needs it where EMR registers it (emr-spark-8.2.0+).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 def render_command(
@@ -58,9 +79,13 @@ def render_command(
     datadog_site: str,
     tags: tuple[str, ...],
     fail_on_error: bool,
-    spline_version: str,
+    lineage_agent: str | None,
+    spline_version: str | None,
     spline_jar: str | None,
     spline_from_maven: bool,
+    openlineage_jar: str | None,
+    openlineage_version: str | None,
+    aws_region: str | None,
     fmt: str,
 ) -> None:
     """Print the spark-defaults classification (JSON for the API, Terraform, or properties)."""
@@ -82,6 +107,10 @@ def render_command(
             spline_version=spline_version,
             spline_jar=spline_jar,
             spline_from_maven=spline_from_maven,
+            lineage_agent=lineage_agent,
+            openlineage_jar=openlineage_jar,
+            openlineage_version=openlineage_version,
+            aws_region=aws_region,
         )
         props = render_properties(request)
         notes = render_notes(request)
@@ -108,8 +137,9 @@ def releases(fmt: str) -> None:
                 "scala": r.scala,
                 "java": r.java,
                 "unsupported": r.unsupported,
-                "lineage": r.no_lineage or "spline",
-                "sources": list(r.sources),
+                "lineage": r.default_lineage_agent,
+                "aws_lineage_transport": r.aws_lineage_transport,
+                "sources": list(r.sources) + list(r.aws_lineage_sources),
             }
             for r in rows
         ]
@@ -117,6 +147,9 @@ def releases(fmt: str) -> None:
         return
     for row in rows:
         note = f"unsupported: {row.unsupported}" if row.unsupported else "supported"
-        if row.no_lineage and not row.unsupported:
-            note += " (logs only: no Spline agent for Spark 4)"
+        if not row.unsupported:
+            note += f" (lineage: {row.default_lineage_agent}"
+            if row.aws_lineage:
+                note += f", beside AWS's own OpenLineage listener ({row.aws_lineage_transport})"
+            note += ")"
         click.echo(f"{row.label:16} spark {row.spark:6} scala {row.scala:8} java {row.java:3} {note}")

@@ -12,7 +12,7 @@ import datetime as dt
 import shlex
 from typing import Any
 
-from emrs_observe.compliance.model import Application, Finding, JobRun, JobRunFinding
+from emrs_observe.compliance.model import Application, Finding, JobRun, JobRunFinding, Severity
 from emrs_observe.compliance.properties import Setting, all_settings, spark_defaults
 from emrs_observe.compliance.rules import Context, check
 from emrs_observe.defaults import contract as c
@@ -62,7 +62,12 @@ _WATCHED = (
     c.DRIVER_DEFAULT_JAVA_OPTIONS,
     c.DRIVER_EXTRA_JAVA_OPTIONS,
     c.DRIVER_JAVA_HOME,
+    c.SPARK_EXTRA_LISTENERS,
+    c.OPENLINEAGE_DISABLED,
 )
+# Likewise every key under these: OpenLineage's transport is one nested setting.
+_WATCHED_PREFIXES = (c.OPENLINEAGE_TRANSPORT,)
+_TRANSPORT_RULE = "openlineage-transport"
 
 
 def parse_submit_parameters(text: str | None) -> tuple[dict[str, str], list[str]]:
@@ -134,9 +139,26 @@ def audit_job_run(
     ctx = Context(application, {**app_ctx.props, **own_keys}, tuple(problems), app_ctx.release, tuple(settings))
     findings, _ = check(ctx)
     lost = [f for f in findings if f.rule_id not in app_failing]
+    replaced = _replaced_transport(app_ctx.props, own_keys)
+    if ctx.openlineage and replaced and _TRANSPORT_RULE not in app_failing and not any(
+        f.rule_id == _TRANSPORT_RULE for f in lost
+    ):
+        # Still our transport, but not as the application has it (another bucket, another prefix):
+        # the processor reads the application's location and never sees this run's lineage.
+        lost.append(
+            Finding(
+                _TRANSPORT_RULE,
+                Severity.ERROR,
+                f"this job run sets {', '.join(replaced)} to other values than its application: its lineage goes "
+                "where the job says, not to the lineage bucket the processor reads (and where EMR sends lineage to "
+                f"AWS Glue, that feed may stop too). Fix: leave {c.OPENLINEAGE_TRANSPORT}* to the application",
+            )
+        )
     if not lost:
         return None
-    overridden = tuple(k for k in _WATCHED if k in own_keys)
+    overridden = tuple(k for k in _WATCHED if k in own_keys) + tuple(
+        sorted(k for k in own_keys if k.startswith(_WATCHED_PREFIXES))
+    )
     if overridden:  # the fix is the submitter's: keep what the application sets, add to it
         note = (
             f" This job run sets {', '.join(overridden)} itself, which replaces the application's value: "
@@ -144,6 +166,15 @@ def audit_job_run(
         )
         lost = [Finding(f.rule_id, f.severity, f.message.rstrip(".") + "." + note) for f in lost]
     return JobRunFinding(job_run, tuple(lost), overridden)
+
+
+def _replaced_transport(app_props: dict[str, str], own_keys: dict[str, str]) -> list[str]:
+    """The OpenLineage transport keys a job run sets to another value than its application's."""
+    return sorted(
+        k
+        for k, v in own_keys.items()
+        if k.startswith(c.OPENLINEAGE_TRANSPORT) and v.strip() != app_props.get(k, "").strip()
+    )
 
 
 def failing_rules(findings: list[Finding]) -> frozenset[str]:

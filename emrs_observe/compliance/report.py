@@ -121,7 +121,7 @@ def print_table(report: ScanReport, console: Console) -> None:
             parts.append(f"{len(a.job_run_violations)} of {a.job_runs_audited} job run(s) dropped observability")
         rules = "; ".join(parts) or "-"
         if a.exemptions:
-            status += " (no lineage: exempt)"
+            status += " (exempt: " + ", ".join(e.rule_id for e in a.exemptions) + ")"
         apps.add_row(app.account_id, app.region, label, app.release_label, f"[{style}]{status}[/{style}]", rules)
     console.print(apps)
 

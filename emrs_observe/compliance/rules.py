@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from emrs_observe.compliance.model import Application, Exemption, Finding, Severity
 from emrs_observe.compliance.properties import Setting, all_settings, spark_defaults, split_list
 from emrs_observe.defaults import contract as c
+from emrs_observe.defaults import openlineage as ol
 from emrs_observe.defaults.releases import Release, find
 from emrs_observe.defaults.spline import SplineBundle, bundle_from_coordinates, bundle_from_jar, major
 
@@ -35,8 +36,32 @@ class Context:
         return bool(self.release and self.release.java17) or bool(re.search(r"(?<!\d)17(?!\d)", home))
 
     @property
-    def no_lineage(self) -> str | None:
-        return self.release.no_lineage if self.release else None
+    def lineage_agents(self) -> frozenset[str]:
+        """What the application captures lineage with, so that the other agent's rules do not
+        apply: OpenLineage on Spark 4 (Spline has no agent there); on Spark 3 whatever it is wired
+        for (Spline's listener, bundle or dispatcher; OpenLineage's listener, jar or our
+        transport), both if both, and Spline, the default there, if neither."""
+        if self.release and self.release.no_spline:
+            return frozenset({"openlineage"})
+        agents = set()
+        if ol.wired(self.props):
+            agents.add("openlineage")
+        if (
+            c.SPLINE_LISTENER_CLASS in split_list(self.props.get(c.SPARK_QUERY_LISTENERS))
+            or self.props.get(c.SPLINE_DISPATCHER, "").strip()
+            or _bundles(self.props)
+            or not agents
+        ):
+            agents.add("spline")
+        return frozenset(agents)
+
+    @property
+    def spline(self) -> bool:
+        return "spline" in self.lineage_agents
+
+    @property
+    def openlineage(self) -> bool:
+        return "openlineage" in self.lineage_agents
 
 
 Check = Callable[[Context], list[str]]
@@ -61,10 +86,6 @@ def rule(rule_id: str, severity: Severity, title: str, exempt: Exempt | None = N
         return check
 
     return register
-
-
-def _lineage_exempt(ctx: Context) -> str | None:
-    return ctx.no_lineage
 
 
 def rule_ids() -> list[str]:
@@ -113,9 +134,9 @@ def _plugin_jar(ctx: Context) -> list[str]:
     ]
 
 
-@rule("spline-listener", Severity.ERROR, "the Spline listener is registered", _lineage_exempt)
+@rule("spline-listener", Severity.ERROR, "where Spline captures lineage, its listener is registered")
 def _listener(ctx: Context) -> list[str]:
-    if c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
+    if not ctx.spline or c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
         return []
     return [
         f"{c.SPARK_QUERY_LISTENERS} does not contain {c.SPLINE_LISTENER_CLASS}: no lineage is captured. Fix: add it"
@@ -132,8 +153,10 @@ def _dispatchers(props: dict[str, str]) -> list[str]:
     return [name] if name else []
 
 
-@rule("lineage-dispatcher", Severity.ERROR, "the emrs S3 lineage dispatcher is configured", _lineage_exempt)
+@rule("lineage-dispatcher", Severity.ERROR, "where Spline captures lineage, the emrs S3 dispatcher is configured")
 def _dispatcher(ctx: Context) -> list[str]:
+    if not ctx.spline:
+        return []
     messages = []
     if c.DISPATCHER_NAME not in _dispatchers(ctx.props):
         messages.append(
@@ -160,7 +183,7 @@ def _bundle(ctx: Context) -> list[str]:
     release = ctx.release
     if release is None or release.unsupported:
         return []  # release-supported says why it cannot be checked
-    if release.no_lineage:
+    if release.no_spline:
         # Nothing of Spline can load here; a Spark 3 / Scala 2.12 bundle or its listener breaks the job.
         found = [f"bundle spark-{b.spark} / Scala {b.scala}" for b in _bundles(ctx.props)]
         if c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
@@ -169,9 +192,12 @@ def _bundle(ctx: Context) -> list[str]:
             return []
         return [
             f"{release.label} runs Spark {release.spark} / Scala {release.scala} but has {', '.join(found)}: "
-            f"{release.no_lineage}, and these cannot load on it (the listener stops the Spark session). "
-            "Fix: remove the Spline jar and listener (render the defaults again for this release)"
+            f"{release.no_spline}, and these cannot load on it (the listener stops the Spark session). "
+            "Fix: remove the Spline jar and listener; lineage is captured with OpenLineage there (render the "
+            "defaults again for this release)"
         ]
+    if not ctx.spline:
+        return []
     wanted = f"spark-{release.spark_minor}-spline-agent-bundle_{release.scala_binary}"
     fix = (
         f"Fix: put {wanted}-<version>.jar in spark.jars (staged in S3) or "
@@ -211,9 +237,7 @@ def _has_option(tokens: list[str], option: str) -> bool:
     return option in tokens or any(a == flag and b == value for a, b in itertools.pairwise(tokens))
 
 
-@rule(
-    "spline-java17-opens", Severity.ERROR, "on Java 17, the driver opens what Spline needs", _lineage_exempt
-)
+@rule("spline-java17-opens", Severity.ERROR, "on Java 17, the driver opens what Spline needs")
 def _java17(ctx: Context) -> list[str]:
     if not ctx.java17 or c.SPLINE_LISTENER_CLASS not in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):
         return []
@@ -225,6 +249,120 @@ def _java17(ctx: Context) -> list[str]:
         f"(Spline issue #782). Fix: add it to {c.DRIVER_DEFAULT_JAVA_OPTIONS}, which a job's own "
         f"{c.DRIVER_EXTRA_JAVA_OPTIONS} does not replace"
     ]
+
+
+@rule("openlineage-listener", Severity.ERROR, "where OpenLineage captures lineage, its listener runs")
+def _ol_listener(ctx: Context) -> list[str]:
+    if not ctx.openlineage:
+        return []
+    messages = []
+    aws = ctx.release is not None and ctx.release.aws_lineage
+    if ol.disabled(ctx.props):
+        messages.append(
+            f"{c.OPENLINEAGE_DISABLED}=true: OpenLineage's listener drops every event, so no lineage is captured"
+            + (" (AWS Glue's neither)" if aws else "")
+            + f". Fix: remove {c.OPENLINEAGE_DISABLED}"
+        )
+    if not aws and not ol.listener_registered(ctx.props):
+        messages.append(
+            f"{c.SPARK_EXTRA_LISTENERS} does not contain {c.OPENLINEAGE_LISTENER_CLASS}: no lineage is captured. "
+            f"Fix: add it (Spark has no administrators' list for {c.SPARK_EXTRA_LISTENERS}: a job that sets its "
+            "own must keep it)"
+        )
+    return messages
+
+
+@rule("openlineage-jar", Severity.ERROR, "where OpenLineage captures lineage, one jar of it, for the release's Scala")
+def _ol_jar(ctx: Context) -> list[str]:
+    release = ctx.release
+    if not ctx.openlineage or release is None or release.unsupported:
+        return []
+    found = ol.jars(ctx.props)
+    if release.aws_lineage:
+        if not found:
+            return []
+        return [
+            f"{release.label} puts AWS's own OpenLineage build on the classpath, but {c.SPARK_JARS} or "
+            f"{c.SPARK_JARS_PACKAGES} adds another ({', '.join(j.artifact_id for j in found)}): two copies of its "
+            "classes on one classpath. Fix: remove it (render the defaults again for this release)"
+        ]
+    wanted = ol.OpenLineageJar(release.scala_binary, c.DEFAULT_OPENLINEAGE_VERSION)
+    fix = (
+        f"Fix: put {wanted.artifact_id}-<version>.jar in spark.jars (staged in S3, e.g. {wanted.file_name}) or "
+        f"{c.OPENLINEAGE_GROUP}:{wanted.artifact_id}:<version> in spark.jars.packages"
+    )
+    if not found:
+        return [
+            f"no OpenLineage Spark jar in spark.jars or spark.jars.packages: its listener cannot load and the "
+            f"Spark session does not start. {fix}"
+        ]
+    distinct = {(j.scala, j.version) for j in found}
+    if len(distinct) > 1:
+        return [f"{len(distinct)} different OpenLineage Spark jars are configured; keep exactly one. {fix}"]
+    if found[0].scala != release.scala_binary:
+        return [
+            f"the OpenLineage jar is built for Scala {found[0].scala} but {release.label} runs Spark {release.spark} / "
+            f"Scala {release.scala}. {fix}"
+        ]
+    return []
+
+
+@rule("openlineage-transport", Severity.ERROR, "where OpenLineage captures lineage, it goes to the emrs transport")
+def _ol_transport(ctx: Context) -> list[str]:
+    if not ctx.openlineage:
+        return []
+    ours = ol.ours(ctx.props)
+    aws = ctx.release is not None and ctx.release.aws_lineage
+    if not ours:
+        fix = (
+            f"Fix: set {c.OPENLINEAGE_TRANSPORT_TYPE_KEY}={c.OPENLINEAGE_COMPOSITE} with AWS Glue's transport and "
+            f"ours ({c.openlineage_child(c.OPENLINEAGE_CHILD_EMRS, 'type')}={c.OPENLINEAGE_TRANSPORT_TYPE} and its "
+            "location), as `emrs-observe defaults render` writes them"
+            if aws
+            else f"Fix: set {c.OPENLINEAGE_TRANSPORT_TYPE_KEY}={c.OPENLINEAGE_TRANSPORT_TYPE} and "
+            f"{c.OPENLINEAGE_TRANSPORT_LOCATION} (or a composite containing a transport of type "
+            f"{c.OPENLINEAGE_TRANSPORT_TYPE!r})"
+        )
+        return [
+            f"{c.OPENLINEAGE_TRANSPORT_TYPE_KEY} is neither {c.OPENLINEAGE_TRANSPORT_TYPE!r} nor a composite "
+            f"containing it: OpenLineage's events go elsewhere or nowhere and the lineage bucket never sees them. {fix}"
+        ]
+    messages = []
+    for transport in ours:
+        key = (
+            c.OPENLINEAGE_TRANSPORT_LOCATION
+            if transport.name is None
+            else c.openlineage_child(transport.name, "location")
+        )
+        if not _LINEAGE_LOCATION.match(transport.location):
+            what = "missing" if not transport.location else "not an s3://bucket/prefix/ URI"
+            messages.append(f"{key} is {what}. Fix: set it to the lineage bucket and prefix")
+    return messages
+
+
+@rule("openlineage-glue-feed", Severity.WARNING, "where EMR sends lineage to AWS Glue, the transport keeps that feed")
+def _ol_glue(ctx: Context) -> list[str]:
+    release = ctx.release
+    if not ctx.openlineage or release is None or not release.aws_lineage or ol.disabled(ctx.props):
+        return []
+    kept = [t for t in ol.transports(ctx.props) if t.type == release.aws_lineage_transport]
+    if not ol.transports(ctx.props):
+        return []  # EMR's own transport setting stands (openlineage-transport says ours is missing)
+    if not kept:
+        return [
+            f"on {release.label} EMR sends lineage to AWS Glue through OpenLineage's {release.aws_lineage_transport} "
+            f"transport, which {c.OPENLINEAGE_TRANSPORT_TYPE_KEY} replaces here. Fix: a composite transport with both "
+            f"({c.openlineage_child(c.OPENLINEAGE_CHILD_GLUE, 'type')}={release.aws_lineage_transport} and its "
+            "region beside ours), as `emrs-observe defaults render --aws-region …` writes it"
+        ]
+    # EMR sets the top-level transport's region itself; a composite child's must be given.
+    missing = [t.name for t in kept if t.name and not t.settings.get("region", "").strip()]
+    if missing:
+        return [
+            f"the {release.aws_lineage_transport} transport ({', '.join(missing)}) has no region. Fix: set "
+            f"{c.openlineage_child(c.OPENLINEAGE_CHILD_GLUE, 'region')} to the application's region"
+        ]
+    return []
 
 
 @rule("vault-settings", Severity.ERROR, "the plugin's Vault settings are present")
@@ -279,11 +417,11 @@ def _own_redaction(props: dict[str, str]) -> re.Pattern[str] | None:
         return None  # a Java-only construct; Spark's default still applies
 
 
-def _secret_kind(key: str, value: str, own: re.Pattern[str] | None, where: str = "spark-defaults") -> str | None:
+def _secret_kind(key: str, value: str, own: re.Pattern[str] | None) -> str | None:
     if not value.strip():
         return None
-    exempt_key = where == "spark-defaults" and key in _NOT_SECRET_KEYS
-    if not exempt_key and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
+    # Our own keys are ours wherever they sit (another classification, a job run's parameters).
+    if key not in _NOT_SECRET_KEYS and (_SECRET_KEY.search(key) or (own is not None and own.search(key))):
         return "a value under a secret-looking key (spark.redaction.regex)"
     for kind, pattern in _SECRET_VALUES:
         if pattern.search(value):
@@ -299,7 +437,7 @@ def _secrets(ctx: Context) -> list[str]:
     messages = []
     seen: set[tuple[str, str]] = set()
     for s in sorted(ctx.settings, key=lambda s: (s.where != "spark-defaults", s.where, s.key)):
-        kind = _secret_kind(s.key, s.value, own, s.where)
+        kind = _secret_kind(s.key, s.value, own)
         if kind and (s.where, s.key) not in seen:
             seen.add((s.where, s.key))
             name = s.key if s.where == "spark-defaults" else f"{s.where}: {s.key}"

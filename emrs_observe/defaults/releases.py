@@ -23,6 +23,10 @@ class Release:
     java: str
     sources: tuple[str, ...]
     unsupported: str | None = None
+    # The transport of AWS's own OpenLineage listener, on releases where EMR registers it
+    # (AWS Glue's lineage, emr-spark-8.2.0 on); None where no OpenLineage comes with the release.
+    aws_lineage_transport: str | None = None
+    aws_lineage_sources: tuple[str, ...] = ()
 
     @property
     def spark_minor(self) -> str:
@@ -41,12 +45,23 @@ class Release:
         return self.java == "17"
 
     @property
-    def no_lineage(self) -> str | None:
-        """Why this release cannot capture lineage, or None when a Spline agent exists for it."""
+    def no_spline(self) -> str | None:
+        """Why Spline cannot capture this release's lineage, or None when a Spline agent exists for it."""
         return NO_SPLINE_FOR_SPARK_4 if self.spark_major >= 4 else None
+
+    @property
+    def default_lineage_agent(self) -> str:
+        """Spline where it exists (Spark 3), OpenLineage on Spark 4."""
+        return "openlineage" if self.no_spline else "spline"
+
+    @property
+    def aws_lineage(self) -> bool:
+        """EMR puts its own OpenLineage build on the classpath and registers its listener."""
+        return self.aws_lineage_transport is not None
 
 
 def _row(raw: dict[str, Any]) -> Release:
+    aws = raw.get("aws_lineage") or {}
     return Release(
         label=str(raw["release_label"]),
         spark=str(raw["spark"]),
@@ -54,6 +69,8 @@ def _row(raw: dict[str, Any]) -> Release:
         java=str(raw["java"]),
         sources=tuple(str(s) for s in raw["sources"]),
         unsupported=raw.get("unsupported"),
+        aws_lineage_transport=str(aws["transport"]) if aws else None,
+        aws_lineage_sources=tuple(str(s) for s in aws.get("sources", ())),
     )
 
 

@@ -9,6 +9,7 @@ from emrs_observe.defaults import contract as c
 from tests.compliance.conftest import compliant_props
 
 APP = compliant_props()
+SPARK4 = compliant_props("emr-spark-8.0.0")
 
 
 def test_list_keys_keep_the_application_entries_first_and_add_the_job_ones_once() -> None:
@@ -76,5 +77,45 @@ def test_an_application_without_observability_is_reported() -> None:
     merged = merge({}, {"spark.executor.memory": "8g"})
     assert merged.conf == {"spark.executor.memory": "8g"}
     assert any(c.PLUGIN_CLASS in w for w in merged.warnings)
-    assert any("Spline listener" in w for w in merged.warnings)
+    assert any("capture no lineage" in w for w in merged.warnings)
     assert merge(APP, {}).warnings == []
+    assert merge(SPARK4, {}).warnings == []  # OpenLineage with our transport captures its lineage
+    assert merge(compliant_props("emr-spark-8.2.0"), {}).warnings == []
+
+
+def test_a_job_listener_is_added_to_the_applications_openlineage_listener() -> None:
+    merged = merge(SPARK4, {c.SPARK_EXTRA_LISTENERS: "com.team.Listener"})
+    assert merged.overrides == {}
+    assert merged.conf[c.SPARK_EXTRA_LISTENERS].split(",") == [c.OPENLINEAGE_LISTENER_CLASS, "com.team.Listener"]
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("spark.openlineage.disabled", "true"),  # not set by the application: OpenLineage's default is ours
+        ("spark.openlineage.transport.type", "http"),
+        ("spark.openlineage.transport.location", "s3://team-bucket/lineage/"),
+        ("spark.openlineage.facets.spark.logicalPlan.disabled", "false"),
+    ],
+)
+def test_a_job_value_replacing_openlineage_settings_is_named(key: str, value: str) -> None:
+    merged = merge(SPARK4, {key: value})
+    assert list(merged.overrides) == [key]
+    assert value not in merged.overrides[key]
+
+
+def test_openlineage_parent_keys_that_link_the_run_to_its_task_are_the_jobs_own() -> None:
+    parent = {
+        "spark.openlineage.parentJobNamespace": "airflow",
+        "spark.openlineage.parentJobName": "daily_orders.load",
+        "spark.openlineage.parentRunId": "01928a4c-5b1e-7c3d-9e2f-0a1b2c3d4e5f",
+    }
+    merged = merge(SPARK4, parent)
+    assert merged.overrides == {} and merged.conf == parent
+
+
+def test_a_second_openlineage_jar_is_refused() -> None:
+    jar = merge(SPARK4, {c.SPARK_JARS: "s3://team/openlineage-spark_2.13-1.40.0.jar"})
+    assert "another OpenLineage Spark jar (openlineage-spark_2.13-1.40.0.jar)" in jar.overrides[c.SPARK_JARS]
+    packages = merge(SPARK4, {c.SPARK_JARS_PACKAGES: "io.openlineage:openlineage-spark_2.13:1.40.0"})
+    assert "adds OpenLineage's Spark jar" in packages.overrides[c.SPARK_JARS_PACKAGES]

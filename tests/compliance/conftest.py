@@ -31,7 +31,7 @@ def role_arn(account: str) -> str:
     return f"arn:aws:iam::{account}:role/emrs-observe-scanner"
 
 
-def compliant_props(release: str = "emr-7.2.0", **overrides: str) -> dict[str, str]:
+def compliant_props(release: str = "emr-7.2.0", lineage_agent: str | None = None, **overrides: str) -> dict[str, str]:
     props = render_properties(
         RenderRequest(
             release_label=release,
@@ -41,6 +41,9 @@ def compliant_props(release: str = "emr-7.2.0", **overrides: str) -> dict[str, s
             vault_role="emr-serverless",
             tags=(("team", "data"),),
             spline_jar="s3://artifacts/jars/",
+            lineage_agent=lineage_agent,
+            openlineage_jar="s3://artifacts/jars/",
+            aws_region="eu-west-1",
         )
     )
     props.update(overrides)

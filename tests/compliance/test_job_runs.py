@@ -164,3 +164,58 @@ def test_a_job_run_that_cannot_be_read_keeps_its_mark_and_is_read_again(
     aws_proxy.throttle_apps.clear()
     code, report, _ = scan_json(config=config)
     assert code == 3 and report["summary"]["job_runs_violating"] == 1
+
+
+def test_spark_4_job_runs_that_turn_openlineage_off_or_take_its_lineage_elsewhere_are_reported(
+    tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, pagerduty: PagerDutyReceiver
+) -> None:
+    account, region = new_account(), "eu-west-1"
+    props = compliant_props("emr-spark-8.0.0")
+    app = estate.create(account, region, "spark4", spark_defaults(props), release="emr-spark-8.0.0")
+    glue = estate.create(account, region, "glue", spark_defaults(compliant_props("emr-spark-8.2.0")),
+                         release="emr-spark-8.2.0")
+    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)
+    minute = iter(range(100))
+
+    def run(app_id: str, name: str, params: str) -> None:
+        at = start + dt.timedelta(minutes=next(minute))
+        estate.start_job_run(account, region, app_id, name, params, created_at=at)
+
+    run(app, "ol-off", "--conf spark.openlineage.disabled=true")
+    run(app, "own-transport", "--conf spark.openlineage.transport.type=http --conf spark.openlineage.transport.url=x")
+    run(app, "own-bucket", "--conf spark.openlineage.transport.location=s3://team-bucket/lineage/")
+    run(app, "own-listener", "--conf spark.extraListeners=com.acme.AuditListener")
+    run(app, "own-jars", "--jars s3://team/udfs.jar")
+    # What a job may set: the parent keys that link its run to the Airflow task, our own Vault keys,
+    # and its listener added to the application's (as the Airflow operator merges it)
+    run(
+        app,
+        "fine",
+        "--conf spark.openlineage.parentJobName=orders.load --conf spark.emrs.observe.vault.secretField=api_key "
+        f"--conf spark.extraListeners={props['spark.extraListeners']},com.acme.AuditListener",
+    )
+    # On emr-spark-8.2.0 EMR adds its listener and jar to a job's own: nothing is lost there
+    run(glue, "glue-own-listener", "--conf spark.extraListeners=com.acme.AuditListener --jars s3://team/udfs.jar")
+    run(glue, "glue-transport", "--conf spark.openlineage.transport.type=amazon_glue_api")
+
+    config = write_config(tmp_path / "c.toml", [{"role_arn": role_arn(account), "regions": [region]}], [],
+                          tmp_path / "state.json")
+    code, report, _ = scan_json(config=config)
+    assert code == 3
+    apps = {a["id"]: a for a in report["applications"]}
+    assert apps[app]["violations"] == [] and apps[glue]["violations"] == []
+    found = {r["name"]: r for a in (app, glue) for r in apps[a]["job_runs"]["violating"]}
+    assert {n: sorted({v["rule"] for v in r["violations"]}) for n, r in found.items()} == {
+        "ol-off": ["openlineage-listener"],
+        "own-transport": ["openlineage-transport"],
+        "own-bucket": ["openlineage-transport"],
+        "own-listener": ["openlineage-listener"],
+        "own-jars": ["openlineage-jar", "plugin-jar"],
+        "glue-own-listener": ["plugin-jar"],
+        "glue-transport": ["openlineage-transport"],
+    }
+    assert found["ol-off"]["overrides"] == ["spark.openlineage.disabled"]
+    assert found["own-bucket"]["overrides"] == ["spark.openlineage.transport.location"]
+    bucket = found["own-bucket"]["violations"][0]["message"]
+    assert "other values than its application" in bucket and "s3://team-bucket" not in bucket
+    assert found["own-listener"]["overrides"] == ["spark.extraListeners"]

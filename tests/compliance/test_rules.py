@@ -256,23 +256,118 @@ def test_secrets_in_image_and_monitoring_configuration_are_found() -> None:
     assert any(m.startswith("imageConfiguration: imageUri") for m in messages)
 
 
-def test_spark_4_exempts_lineage_and_refuses_a_spark_3_bundle() -> None:
+def test_spark_4_lineage_is_openlineage_and_a_spark_3_bundle_is_refused() -> None:
     from emrs_observe.compliance.rules import evaluate_with_exemptions
-    from emrs_observe.defaults.render import RenderRequest, render_properties
 
-    props = render_properties(
-        RenderRequest("emr-spark-8.0.0", "s3://a/emrs-observe-plugin-0.1.0.jar", "s3://lineage/p/", "https://v", "r")
-    )
-    findings, exemptions = evaluate_with_exemptions(app(spark_defaults(props), "emr-spark-8.0.0"))
-    assert findings == [] and {e.rule_id for e in exemptions} == {
-        "spline-listener",
-        "lineage-dispatcher",
-        "spline-java17-opens",
-    }
-    assert all("no agent for Spark 4" in e.reason for e in exemptions)
-    # what was right for emr-7.x cannot load on Spark 4 / Scala 2.13
+    for release in ("emr-spark-8.0.0", "emr-spark-8.1.0", "emr-spark-8.2.0"):
+        findings, exemptions = evaluate_with_exemptions(app(spark_defaults(compliant_props(release)), release))
+        assert (findings, exemptions) == ([], []), release
+    # what was right for emr-7.x cannot load on Spark 4 / Scala 2.13, and it has no OpenLineage
     messages = failing(compliant_props(), "emr-spark-8.0.0")
-    assert list(messages) == ["spline-bundle"] and "Scala 2.12" in messages["spline-bundle"][0]
+    assert set(messages) == {"spline-bundle", "openlineage-listener", "openlineage-jar", "openlineage-transport"}
+    assert "Scala 2.12" in messages["spline-bundle"][0] and "captured with OpenLineage" in messages["spline-bundle"][0]
+
+
+SPARK4 = "emr-spark-8.0.0"
+OL_TYPE = "spark.openlineage.transport.type"
+
+
+@pytest.mark.parametrize(
+    ("change", "rule", "says"),
+    [
+        ({"spark.extraListeners": "com.acme.Listener"}, "openlineage-listener", "does not contain io.openlineage"),
+        ({"spark.openlineage.disabled": "true"}, "openlineage-listener", "drops every event"),
+        ({"spark.jars": "s3://a/emrs-observe-plugin-0.1.0.jar"}, "openlineage-jar", "listener cannot load"),
+        (
+            {"spark.jars": "s3://a/emrs-observe-plugin-0.1.0.jar,s3://a/openlineage-spark_2.12-1.53.0.jar"},
+            "openlineage-jar",
+            "built for Scala 2.12 but emr-spark-8.0.0 runs Spark 4.0.2 / Scala 2.13.16",
+        ),
+        (
+            {"spark.jars.packages": "io.openlineage:openlineage-spark_2.13:1.40.0"},
+            "openlineage-jar",
+            "2 different OpenLineage Spark jars",
+        ),
+        ({OL_TYPE: "http"}, "openlineage-transport", "neither 'emrs' nor a composite containing it"),
+        ({"spark.openlineage.transport.location": "/tmp/lineage"}, "openlineage-transport", "not an s3://"),
+    ],
+)
+def test_each_broken_openlineage_setting_fails_its_rule_only(change: dict[str, str], rule: str, says: str) -> None:
+    messages = failing(compliant_props(SPARK4, **change), SPARK4)
+    assert set(messages) == {rule}
+    assert says in messages[rule][0] and "Fix:" in messages[rule][0]
+
+
+def test_openlineage_jar_from_maven_and_a_composite_containing_our_transport_are_accepted() -> None:
+    props = compliant_props(SPARK4, **{"spark.jars": "s3://a/emrs-observe-plugin-0.1.0.jar"})
+    props["spark.jars.packages"] = "io.openlineage:openlineage-spark_2.13:1.53.0"
+    assert failing(props, SPARK4) == {}
+    composite = without(compliant_props(SPARK4), OL_TYPE, "spark.openlineage.transport.location")
+    composite.update({
+        OL_TYPE: "Composite",  # OpenLineage reads types case-insensitively
+        "spark.openlineage.transport.transports.datahub.type": "http",
+        "spark.openlineage.transport.transports.datahub.url": "https://datahub.example.com",
+        "spark.openlineage.transport.transports.central.type": "emrs",
+        "spark.openlineage.transport.transports.central.location": "s3://lineage-bucket/ol/",
+    })
+    assert failing(composite, SPARK4) == {}
+    composite["spark.openlineage.transport.transports.central.location"] = ""
+    [message] = failing(composite, SPARK4)["openlineage-transport"]
+    assert "spark.openlineage.transport.transports.central.location is missing" in message
+
+
+def test_where_emr_registers_openlineage_for_glue_ours_rides_along_and_glues_feed_is_kept() -> None:
+    release = "emr-spark-8.2.0"
+    props = compliant_props(release)
+    assert failing(props, release) == {}
+    # EMR brings the listener and the jar: a second jar is refused, the listener is not required
+    assert "spark.extraListeners" not in props
+    doubled = {**props, "spark.jars": props["spark.jars"] + ",s3://a/openlineage-spark_2.13-1.53.0.jar"}
+    assert "AWS's own OpenLineage build" in failing(doubled, release)["openlineage-jar"][0]
+    # the application left to EMR's own transport: our objects are missing (the error)
+    bare = {k: v for k, v in props.items() if not k.startswith("spark.openlineage.transport")}
+    assert set(failing(bare, release)) == {"openlineage-transport"}
+    # ours alone: Glue's feed is dropped (a warning, the application's choice to make)
+    ours_only = {**bare, OL_TYPE: "emrs", "spark.openlineage.transport.location": "s3://lineage-bucket/ol/"}
+    findings = evaluate(app(spark_defaults(ours_only), release))
+    assert [(f.rule_id, f.severity) for f in findings] == [("openlineage-glue-feed", Severity.WARNING)]
+    no_region = without(props, "spark.openlineage.transport.transports.glue.region")
+    assert "has no region" in failing(no_region, release)["openlineage-glue-feed"][0]
+    off = {**props, "spark.openlineage.disabled": "true"}
+    assert "AWS Glue's neither" in failing(off, release)["openlineage-listener"][0]
+
+
+def test_spark_3_applications_are_checked_for_the_agent_they_are_wired_for() -> None:
+    ol = compliant_props(lineage_agent="openlineage")
+    assert failing(ol) == {}  # no Spline rule applies to it
+    dropped = {**ol, "spark.jars": "s3://a/emrs-observe-plugin-0.1.0.jar"}
+    assert set(failing(dropped)) == {"openlineage-jar"}
+    assert "openlineage-spark_2.12" in failing(dropped)["openlineage-jar"][0]
+    # wired for neither: Spline, the default on Spark 3, is what is missing; OpenLineage's rules are silent
+    bare = {k: v for k, v in ol.items() if "openlineage" not in k and k != "spark.extraListeners"}
+    bare["spark.jars"] = "s3://a/emrs-observe-plugin-0.1.0.jar"
+    assert set(failing(bare)) == {"spline-listener", "lineage-dispatcher", "spline-bundle"}
+    # Spline applications get no OpenLineage finding either
+    assert failing(compliant_props("emr-6.15.0"), "emr-6.15.0") == {}
+
+
+@pytest.mark.parametrize("where", ["spark-env", "spark-driver-log4j2", "spark-hive-site"])
+def test_our_own_vault_keys_are_never_called_secrets_wherever_they_sit(where: str) -> None:
+    runtime = [
+        *spark_defaults(compliant_props()),
+        {
+            "classification": where,
+            "properties": {
+                "spark.emrs.observe.vault.secretPath": "datadog/emr",
+                "spark.emrs.observe.vault.secretField": "api_key",
+            },
+        },
+    ]
+    assert [f.message for f in evaluate(app(runtime))] == []
+    # a real secret under them still is one
+    runtime[1]["properties"]["spark.emrs.observe.vault.secretPath"] = "hvs.CAESIJlU9ZBWtXr2eOz3z0d0nOtr"
+    [finding] = evaluate(app(runtime))
+    assert finding.rule_id == "no-plaintext-secret" and "rotate" in finding.message
 
 
 def test_java_17_needs_the_option_spline_needs_wherever_the_driver_options_have_it() -> None:

@@ -13,6 +13,11 @@ from tests.compliance.conftest import compliant_props
 
 KNOWN_KEYS = [
     *sorted(compliant_props()),
+    *sorted(compliant_props("emr-spark-8.0.0")),
+    *sorted(compliant_props("emr-spark-8.2.0")),
+    "spark.openlineage.disabled",
+    "spark.openlineage.transport.transports.x.type",
+    "spark.openlineage.transport.transports.x.location",
     "spark.jars.packages",
     "spark.redaction.regex",
     "spark.spline.lineageDispatcher.composite.dispatchers",
@@ -28,6 +33,10 @@ KNOWN_VALUES = [
     "(?i)[",
     "s3://b/spark-3.4-spline-agent-bundle_2.12-2.2.3.jar",
     "za.co.absa.spline.agent.spark:spark-3.5-spline-agent-bundle_2.13:2.3.0",
+    *sorted(set(compliant_props("emr-spark-8.0.0").values())),
+    *sorted(set(compliant_props("emr-spark-8.2.0").values())),
+    "io.openlineage:openlineage-spark_2.12:1.53.0",
+    "s3://b/openlineage-spark_2.12-1.53.0.jar",
     ",,,",
     "",
 ]
@@ -48,7 +57,9 @@ classification = st.fixed_dictionaries(
     }
 )
 runtime = st.one_of(st.lists(classification, max_size=3), junk)
-releases = st.sampled_from(["emr-7.2.0", "emr-6.10.0", "emr-6.6.0", "emr-9.9.0", "", "x"])
+releases = st.sampled_from(
+    ["emr-7.2.0", "emr-6.10.0", "emr-6.6.0", "emr-9.9.0", "", "x", "emr-spark-8.0.0", "emr-spark-8.2.0"]
+)
 
 
 def app(runtime: Any, release: str) -> Application:

@@ -335,7 +335,7 @@ def test_an_account_scanned_with_ambient_credentials_must_be_the_one_configured(
     ]
 
 
-def test_the_newest_releases_are_scanned_and_spark_4_lineage_is_an_exemption(
+def test_the_newest_releases_are_scanned_and_spark_4_lineage_is_checked_as_openlineage(
     tmp_path: Path, estate: Estate, aws_proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("EMRS_OBSERVE_PAGERDUTY_ROUTING_KEY", raising=False)
@@ -355,6 +355,9 @@ def test_the_newest_releases_are_scanned_and_spark_4_lineage_is_an_exemption(
     apps = by_id(report)
     assert (apps[ok_7]["status"], apps[ok_7]["exempt"]) == ("compliant", [])
     assert apps[ok_8]["status"] == "compliant" and apps[ok_8]["release_label"] == "emr-spark-8.0.0"
-    assert {e["rule"] for e in apps[ok_8]["exempt"]} == {"spline-listener", "lineage-dispatcher", "spline-java17-opens"}
-    assert [v["rule"] for v in apps[old]["violations"]] == ["spline-bundle"]
+    assert apps[ok_8]["exempt"] == []  # Spark 4's lineage is a rule now, no longer an exemption
+    # what was right for emr-7.x: a Spline bundle that cannot load, and nothing of OpenLineage
+    assert sorted(v["rule"] for v in apps[old]["violations"]) == [
+        "openlineage-jar", "openlineage-listener", "openlineage-transport", "spline-bundle"
+    ]
     assert "release-supported" not in str(report)

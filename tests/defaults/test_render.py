@@ -27,7 +27,14 @@ BASE = [
     "env:prod",
     "--spline-jar",
     "s3://artifacts/jars/",
+    "--openlineage-jar",
+    "s3://artifacts/jars/",
+    "--aws-region",
+    "eu-west-1",
 ]
+OL_LISTENER = "io.openlineage.spark.agent.OpenLineageSparkListener"
+HEAVY = ("spark.logicalPlan", "spark_unknown", "debug")
+REDUNDANT = ("spark_properties", "environment-properties", "spark_applicationDetails", "spark_jobDetails")
 
 
 def render(*args: str) -> Result:
@@ -74,11 +81,24 @@ def test_every_supported_release_renders_the_matching_bundle_in_every_format(lab
     assert props["spark.plugins.defaultList"] == "emrs.observe.spark.LoggerSparkPlugin"
     assert "spark.plugins" not in props
     assert props["spark.emrs.observe.tags"] == "team:data,env:prod"
-    if release.spark_major >= 4:  # no Spline agent exists for Spark 4: the plugin only, and why
-        assert props["spark.jars"] == "s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar"
+    if release.spark_major >= 4:  # no Spline agent exists for Spark 4: OpenLineage's listener and our transport
         assert not [k for k in props if "spline" in k or "queryExecutionListeners" in k or "JavaOptions" in k]
         assert "Spline publishes no agent for Spark 4" in out.stderr
+        assert props["spark.openlineage.columnLineage.datasetLineageEnabled"] == "true"
+        assert all(props[f"spark.openlineage.facets.{f}.disabled"] == "true" for f in HEAVY)
+        if release.aws_lineage:  # EMR brings OpenLineage and registers its listener
+            assert props["spark.jars"] == "s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar"
+            assert "spark.extraListeners" not in props
+            assert props["spark.openlineage.transport.transports.emrs.location"] == "s3://lineage-bucket/spline/"
+        else:
+            assert props["spark.jars"] == (
+                "s3://artifacts/jars/emrs-observe-plugin-0.1.0.jar,s3://artifacts/jars/openlineage-spark_2.13-1.53.0.jar"
+            )
+            assert props["spark.extraListeners"] == OL_LISTENER
+            assert props["spark.openlineage.transport.type"] == "emrs"
+            assert props["spark.openlineage.transport.location"] == "s3://lineage-bucket/spline/"
     else:
+        assert not [k for k in props if "openlineage" in k or k == "spark.extraListeners"]
         assert props["spark.jars"].endswith("/" + artifact)
         assert props["spark.spline.lineageDispatcher.emrs.location"] == "s3://lineage-bucket/spline/"
         java17 = "--add-opens=java.base/sun.net.www.protocol.jar=ALL-UNNAMED"
@@ -124,7 +144,8 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
                 }
             }
         )
-    maven = json.loads(render("--release-label", "emr-6.15.0", *BASE[:-2], "--spline-from-maven").stdout)
+    no_jar = without(BASE, "--spline-jar")
+    maven = json.loads(render("--release-label", "emr-6.15.0", *no_jar, "--spline-from-maven").stdout)
     docs.append(
         {
             "application": {
@@ -136,15 +157,28 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
             }
         }
     )
+    for label in ("emr-6.15.0", "emr-7.13.0"):  # Spark 3 with OpenLineage, as a team may choose
+        runtime = json.loads(render("--release-label", label, *BASE, "--lineage-agent", "openlineage").stdout)
+        app_id = "00fol" + label[4:].replace(".", "")
+        docs.append(
+            {
+                "application": {
+                    **docs[0]["application"],
+                    "applicationId": app_id,
+                    "arn": f"arn:aws:emr-serverless:eu-west-1:111111111111:/applications/{app_id}",
+                    "releaseLabel": label,
+                    "runtimeConfiguration": runtime,
+                }
+            }
+        )
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps(docs))
     result = CliRunner().invoke(main, ["compliance", "scan", "--input", str(inventory), "--format", "json"])
     report = json.loads(result.stdout)
     assert result.exit_code == 0, [a for a in report["applications"] if a["status"] != "compliant"]
-    assert report["summary"]["applications"] == len(supported_labels()) + 1
-    exempt = {a["release_label"]: sorted(e["rule"] for e in a["exempt"]) for a in report["applications"] if a["exempt"]}
-    # Spark 4: the missing lineage is a known, documented exemption, neither a pass nor an alarm
-    assert exempt == {"emr-spark-8.0.0": ["lineage-dispatcher", "spline-java17-opens", "spline-listener"]}
+    assert report["summary"]["applications"] == len(supported_labels()) + 3
+    # Spark 4's lineage is no longer an exemption: its rules pass, as Spline's do on Spark 3
+    assert [a["exempt"] for a in report["applications"] if a["exempt"]] == []
 
 
 @pytest.mark.parametrize(
@@ -162,6 +196,18 @@ def test_every_supported_release_passes_the_scanner(tmp_path: Path) -> None:
         (["--release-label", "emr-7.2.0", "--plugin-jar", "s3://a/plugin.jar"], "emrs-observe-plugin-<version>.jar"),
         (["--release-label", "emr-7.2.0", "--lineage-location", "/tmp/x"], "not an s3://bucket/prefix/ URI"),
         (["--release-label", "emr-7.2.0", "--vault-secret-path", "x" * 1100], "over 1024 characters"),
+        (["--release-label", "emr-7.2.0", "--spline-jar", "s3://a/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar",
+          "--spline-version", "2.2.0"], "needs spark-3.5-spline-agent-bundle_2.12-2.2.0.jar"),
+        (["--release-label", "emr-spark-8.0.0", "--lineage-agent", "spline"],
+         "its lineage is captured with openlineage"),
+        (["--release-label", "emr-spark-8.0.0", "--openlineage-jar", "s3://a/openlineage-spark_2.12-1.53.0.jar"],
+         "emr-spark-8.0.0 needs openlineage-spark_2.13-1.53.0.jar (Scala 2.13)"),
+        (["--release-label", "emr-7.2.0", "--lineage-agent", "openlineage", "--openlineage-jar",
+          "s3://a/openlineage-spark_2.13-1.53.0.jar"], "emr-7.2.0 needs openlineage-spark_2.12-1.53.0.jar"),
+        (["--release-label", "emr-spark-8.0.0", "--openlineage-jar", "s3://a/openlineage.jar"],
+         "must be OpenLineage's Spark jar, openlineage-spark_2.13-1.53.0.jar"),
+        (["--release-label", "emr-spark-8.0.0", "--openlineage-version", "latest"], "is not a version such as 1.53.0"),
+        (["--release-label", "emr-spark-8.2.0", "--aws-region", "Ireland"], "not a region such as eu-west-1"),
     ],
 )
 def test_refusals_say_what_is_wrong(args: list[str], message: str) -> None:
@@ -172,8 +218,78 @@ def test_refusals_say_what_is_wrong(args: list[str], message: str) -> None:
     assert "Traceback" not in out.output
 
 
+def without(args: list[str], *options: str) -> list[str]:
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg in options or (i and args[i - 1] in options):
+            continue
+        out.append(arg)
+    return out
+
+
+def properties(*args: str) -> dict[str, str]:
+    out = render(*args)
+    assert out.exit_code == 0, out.output
+    props: dict[str, str] = json.loads(out.stdout)[0]["properties"]
+    return props
+
+
+def test_a_staged_spline_jar_gives_its_version_without_spline_version() -> None:
+    jar = "s3://artifacts/jars/spark-3.5-spline-agent-bundle_2.12-2.2.3.jar"
+    props = properties("--release-label", "emr-7.2.0", *without(BASE, "--spline-jar"), "--spline-jar", jar)
+    assert props["spark.jars"].split(",")[1] == jar
+    folder = properties("--release-label", "emr-7.2.0", *BASE)  # a folder: the default version
+    assert folder["spark.jars"].endswith("/spark-3.5-spline-agent-bundle_2.12-2.2.0.jar")
+
+
+def test_spark_3_can_capture_lineage_with_openlineage_instead_of_spline() -> None:
+    out = render("--release-label", "emr-7.2.0", *BASE, "--lineage-agent", "openlineage")
+    assert out.exit_code == 0, out.output
+    props = json.loads(out.stdout)[0]["properties"]
+    assert props["spark.jars"].split(",")[1] == "s3://artifacts/jars/openlineage-spark_2.12-1.53.0.jar"
+    assert props["spark.extraListeners"] == OL_LISTENER
+    assert (props["spark.openlineage.transport.type"], props["spark.openlineage.transport.location"]) == (
+        "emrs", "s3://lineage-bucket/spline/")
+    # nothing of Spline, nor the Java option only Spline needs
+    assert not [k for k in props if "spline" in k or "queryExecutionListeners" in k or "JavaOptions" in k]
+    assert all(props[f"spark.openlineage.facets.{f}.disabled"] == "true" for f in HEAVY + REDUNDANT)
+    assert "--lineage-agent openlineage" in out.stderr and "--spline-jar / --spline-from-maven ignored" in out.stderr
+    # Spline stays the default there
+    assert "spark.extraListeners" not in properties("--release-label", "emr-7.2.0", *BASE)
+
+
+def test_a_staged_openlineage_jar_is_taken_as_named() -> None:
+    jar = "s3://artifacts/ol/openlineage-spark_2.13-1.50.0.jar"
+    props = properties("--release-label", "emr-spark-8.0.0", *without(BASE, "--openlineage-jar"),
+                       "--openlineage-jar", jar)
+    assert props["spark.jars"].split(",")[1] == jar
+    out = render("--release-label", "emr-spark-8.0.0", *without(BASE, "--openlineage-jar"))
+    assert out.exit_code == 2
+    assert "io/openlineage/openlineage-spark_2.13/1.53.0/openlineage-spark_2.13-1.53.0.jar" in out.output
+
+
+def test_where_emr_sends_lineage_to_glue_a_composite_keeps_that_feed_and_adds_ours() -> None:
+    out = render("--release-label", "emr-spark-8.2.0", *BASE)
+    assert out.exit_code == 0, out.output
+    props = json.loads(out.stdout)[0]["properties"]
+    ol = {k: v for k, v in props.items() if k.startswith("spark.openlineage.transport")}
+    assert ol == {
+        "spark.openlineage.transport.type": "composite",
+        "spark.openlineage.transport.continueOnFailure": "true",
+        "spark.openlineage.transport.transports.glue.type": "amazon_glue_api",
+        "spark.openlineage.transport.transports.glue.region": "eu-west-1",
+        "spark.openlineage.transport.transports.emrs.type": "emrs",
+        "spark.openlineage.transport.transports.emrs.location": "s3://lineage-bucket/spline/",
+    }
+    # the facets the client leaves out are Glue's too: only OpenLineage's own defaults there
+    assert [k for k in props if ".facets." in k] == [f"spark.openlineage.facets.{f}.disabled" for f in sorted(HEAVY)]
+    assert "--openlineage-jar ignored" in out.stderr and "AWS Glue lineage" in out.stderr
+    refused = render("--release-label", "emr-spark-8.2.0", *without(BASE, "--aws-region"))
+    assert refused.exit_code == 2 and "--aws-region is required" in refused.output
+
+
 def test_without_a_staged_bundle_it_explains_how_to_stage_one() -> None:
-    out = render("--release-label", "emr-7.2.0", *BASE[:-2])
+    out = render("--release-label", "emr-7.2.0", *without(BASE, "--spline-jar"))
     assert out.exit_code == 2
     assert "za/co/absa/spline/agent/spark/spark-3.5-spline-agent-bundle_2.12/2.2.0/" in out.output
     assert "--spline-jar" in out.output
