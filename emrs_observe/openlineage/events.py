@@ -107,10 +107,22 @@ class SparkPropertiesFacet(msgspec.Struct):
     properties: dict[str, str] | None = None
 
 
+class ParentJob(msgspec.Struct):
+    name: str
+
+
+class ParentRunFacet(msgspec.Struct):
+    """The run's parent: for a Spark SQL execution, the Spark application's own run (its job name is
+    OpenLineage's form of the application name, `lineage_corpus` for `lineage-corpus`)."""
+
+    job: ParentJob | None = None
+
+
 class RunFacets(msgspec.Struct):
     errorMessage: ErrorMessageFacet | None = None
     spark_applicationDetails: ApplicationDetailsFacet | None = None
     spark_properties: SparkPropertiesFacet | None = None
+    parent: ParentRunFacet | None = None
 
 
 class Run(msgspec.Struct):

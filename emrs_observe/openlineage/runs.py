@@ -63,7 +63,7 @@ def merge_run(run_id: str, events: list[RunEvent], job: JobInfo | None) -> list[
     lineage: dict[DatasetKey, ColumnLineageFacet] = {}
     symlinks: dict[DatasetKey, tuple[SymlinkIdentifier, ...]] = {}
     inputs: dict[DatasetKey, InputDataset] = {}
-    app_name = app_id = None
+    app_name = app_id = parent_name = None
     for event in events:
         for dataset in event.inputs or ():
             key = (dataset.namespace, dataset.name)
@@ -88,6 +88,8 @@ def merge_run(run_id: str, events: list[RunEvent], job: JobInfo | None) -> list[
             properties = run_facets.spark_properties
             if app_name is None and properties is not None and properties.properties:
                 app_name = properties.properties.get("spark.app.name")
+            if run_facets.parent is not None and run_facets.parent.job is not None:
+                parent_name = run_facets.parent.job.name
 
     last = events[-1]
     job_name = last.job.name
@@ -105,7 +107,9 @@ def merge_run(run_id: str, events: list[RunEvent], job: JobInfo | None) -> list[
             id=run_id if len(written) == 1 else f"{run_id}-{position}",
             run_id=run_id,
             job_name=job_name,
-            app_name=job.spark_app_name or job_name,
+            # Without job metadata or the application facets (`defaults render` disables them: the
+            # object's job part says it), the parent run's job is the application.
+            app_name=job.spark_app_name or parent_name or job_name,
             namespace=key[0],
             name=key[1],
             symlinks=symlinks.get(key, ()),

@@ -72,18 +72,33 @@ def test_our_object_is_one_write_with_the_job_and_the_run_outcome() -> None:
 
 
 def test_file_transport_lines_are_grouped_by_run_as_our_objects_hold_them() -> None:
-    """The same session's events, from OpenLineage's file transport (runs interleaved: the CTAS's two
-    executions overlap) and from our transport: the same writes, edge for edge."""
+    """The same jobs' events from OpenLineage's own file transport (all runs of the application in one
+    file, interleaved as they ran: the CTAS's two executions overlap) and from our transport: the
+    same writes, edge for edge."""
     result = read_openlineage(str(JSON_LINES), JSON_LINES.read_bytes())
     assert result.form == FORM_OPENLINEAGE_EVENTS and not result.errors
-    objects = {_object(job, i)["events"][0]["run"]["runId"]: _object(job, i)
-               for job, i in (("join_inner", 1), ("group_by", 1), ("ctas", 2), ("ctas", 3))}
-    assert sorted(r.write.run_id for r in result.records) == sorted(objects)
-    assert result.runs_without_output == 2  # the application's own run, and the DROP TABLE's
+    captured = (_object(job, i) for job, i in (("join_inner", 1), ("group_by", 1), ("ctas", 2), ("ctas", 3)))
+    objects = {doc["events"][-1]["job"]["name"]: doc for doc in captured}
+    assert sorted(r.write.job_name for r in result.records) == sorted(objects)
+    # The application's own run, the DROP TABLE's, and four RDD jobs Spark ran to read Parquet
+    # footers (OpenLineage sent their START only): no write among them.
+    assert result.runs_without_output == 6
     for record in result.records:
-        assert _facts([record]) == _facts(_read(objects[record.write.run_id])), record.write.job_name
+        assert _facts([record]) == _facts(_read(objects[record.write.job_name])), record.write.job_name
+        # Without our object's job part, the application is named by OpenLineage's facets.
         assert record.job.spark_app_name == "lineage-corpus" and record.job.spark_app_id
         assert record.event is not None and record.event.succeeded
+
+
+def test_without_job_metadata_or_application_facets_the_parent_run_names_the_application() -> None:
+    """`defaults render` disables the facets naming the application (the object's job part does); an
+    object without that part still gets one DataFlow per application: the parent run's job."""
+    doc = _object("join_inner")
+    doc.pop("job")
+    for event in doc["events"]:
+        assert "spark_applicationDetails" not in event["run"]["facets"]
+    (record,) = _read(doc)
+    assert record.job.spark_app_name is None and record.write.app_name == "lineage_corpus"
 
 
 def test_json_lines_in_another_order_give_the_same_runs() -> None:

@@ -5,7 +5,8 @@
 
 The same jobs as `capture.py` (jobs.py), on PySpark 4.0 (`.venv-spark4`: started from another
 interpreter, the script runs itself again there), with the real OpenLineage listener
-(`openlineage-spark_2.13`) and our `emrs` transport (the plugin jar), both in `spark.jars` only.
+(`openlineage-spark_2.13`) and our `emrs` transport (the plugin jar), both in `spark.jars` only,
+configured with the OpenLineage settings `defaults render` writes for emr-spark-8.0.0.
 Each job's lineage objects, as our transport wrote them, go to `fixtures_openlineage/<job>/`,
 numbered in the order the executions ended; OpenLineage's own file transport output for a few jobs
 goes to `tests/lineage/fixtures/openlineage/file-transport.jsonl`. `test_corpus_openlineage.py`
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from emrs_observe.defaults.render import RenderRequest, render_properties
 from tests.lineage.corpus.capture import session
 from tests.lineage.corpus.jobs import BASE, JOBS, seed
 
@@ -39,25 +41,35 @@ LISTENER = "io.openlineage.spark.agent.OpenLineageSparkListener"
 LINEAGE = Path(BASE) / "lineage"
 EVENTS = Path(BASE) / "openlineage" / "events.jsonl"
 APP_NAME = "lineage-corpus"
+RELEASE = "emr-spark-8.0.0"
+FILE_TRANSPORT_FLAG = "--file-transport-only"
 
 
-def openlineage_conf(lineage: Path, events: Path) -> dict[str, str]:
-    """OpenLineage as `defaults render` enables it for Spark 4 (jars in `spark.jars` only, the listener,
-    our `emrs` transport, dataset-level column lineage), our transport writing to a local folder here.
-    A composite transport also hands every event to OpenLineage's own file transport, as EMR's Glue
-    feed sits beside ours on emr-spark-8.2.0 and later."""
+def openlineage_conf(lineage: Path) -> dict[str, str]:
+    """The OpenLineage settings `defaults render` writes for emr-spark-8.0.0 (listener, our `emrs`
+    transport, dataset-level column lineage, the facets it leaves out), with the jars and the
+    lineage location made local: the objects are what a production job writes."""
     for jar in (PLUGIN_JAR, OPENLINEAGE_JAR):
         if not jar.exists():
             raise SystemExit(f"no {jar}: run scripts/setup.sh first")
-    transports = "spark.openlineage.transport.transports"
+    rendered = render_properties(RenderRequest(
+        release_label=RELEASE, plugin_jar="s3://corpus-bucket/emrs-observe-plugin.jar",
+        lineage_location="s3://corpus-bucket/lineage/", vault_addr="https://vault.invalid:8200",
+        vault_role="corpus", openlineage_jar="s3://corpus-bucket/jars/"))
+    conf = {k: v for k, v in rendered.items() if k.startswith("spark.openlineage.") or k == "spark.extraListeners"}
+    conf["spark.jars"] = f"{PLUGIN_JAR},{OPENLINEAGE_JAR}"
+    conf["spark.openlineage.transport.location"] = f"file://{lineage}/"
+    conf["spark.driver.extraJavaOptions"] = f"-Dderby.system.home={BASE}/derby"
+    return conf
+
+
+def file_transport_conf(events: Path) -> dict[str, str]:
+    """OpenLineage as a team might run it without this project: its own file transport, its defaults."""
     return {
-        "spark.jars": f"{PLUGIN_JAR},{OPENLINEAGE_JAR}",
+        "spark.jars": str(OPENLINEAGE_JAR),
         "spark.extraListeners": LISTENER,
-        "spark.openlineage.transport.type": "composite",
-        f"{transports}.emrs.type": "emrs",
-        f"{transports}.emrs.location": f"file://{lineage}/",
-        f"{transports}.file.type": "file",
-        f"{transports}.file.location": str(events),
+        "spark.openlineage.transport.type": "file",
+        "spark.openlineage.transport.location": str(events),
         "spark.openlineage.columnLineage.datasetLineageEnabled": "true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={BASE}/derby",
     }
@@ -78,17 +90,11 @@ def drain(spark: Any) -> None:
         time.sleep(1)
 
 
-def run_id_of(obj: Path) -> str:
-    return obj.stem.split("-", 1)[1]
-
-
 def capture(names: list[str]) -> dict[str, int]:
     os.environ["PYSPARK_PYTHON"] = sys.executable  # Python workers need this interpreter's pandas and pyarrow
     shutil.rmtree(BASE, ignore_errors=True)
-    EVENTS.parent.mkdir(parents=True)
     counts: dict[str, int] = {}
-    file_transport_runs: set[str] = set()
-    with session(openlineage_conf(LINEAGE, EVENTS), APP_NAME) as spark:
+    with session(openlineage_conf(LINEAGE), APP_NAME) as spark:
         seed(spark)
         drain(spark)
         for name in names:
@@ -105,23 +111,30 @@ def capture(names: list[str]) -> dict[str, int]:
                 doc = json.loads(obj.read_bytes())
                 outputs = {f"{o['namespace']}:{o['name']}" for e in doc["events"] for o in e.get("outputs") or []}
                 print(f"{name}/{index:02d}.json: {doc['events'][-1]['job']['name']} -> {', '.join(sorted(outputs))}")
-            if name in FILE_TRANSPORT_JOBS:
-                file_transport_runs.update(run_id_of(obj) for obj in objects)
             counts[name] = len(objects)
-    if file_transport_runs:
-        _keep_file_transport_lines(file_transport_runs)
+    jobs = [name for name in names if name in FILE_TRANSPORT_JOBS]
+    if jobs:
+        # In a JVM of its own: a second session in this one keeps the first one's OpenLineage settings.
+        subprocess.run([sys.executable, "-m", "tests.lineage.corpus.capture_openlineage", FILE_TRANSPORT_FLAG, *jobs],
+                       cwd=ROOT, check=True)
     return counts
 
 
-def _keep_file_transport_lines(runs: set[str]) -> None:
-    """The file transport's lines of the chosen jobs' runs and of the application's own run (its START
-    and COMPLETE, which name no dataset), in the order the transport wrote them."""
-    kept = []
-    for line in EVENTS.read_text().splitlines():
-        event = json.loads(line)
-        job_type = (event["job"].get("facets") or {}).get("jobType") or {}
-        if event["run"]["runId"] in runs or job_type.get("jobType") == "APPLICATION":
-            kept.append(line)
+def capture_file_transport(jobs: list[str]) -> None:
+    """The JSON lines OpenLineage's own file transport writes for some jobs, from seeding to the end of
+    the application: the application's own run (START, COMPLETE) and every execution's, interleaved
+    as they ran."""
+    shutil.rmtree(BASE, ignore_errors=True)
+    EVENTS.parent.mkdir(parents=True)
+    with session(file_transport_conf(EVENTS), APP_NAME) as spark:
+        seed(spark)
+        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(120_000)
+        seeded = len(EVENTS.read_text().splitlines())
+        for name in jobs:
+            JOBS[name](spark)
+    # The seed's executions are not part of the fixture; the application's START, sent before them, is.
+    kept = [line for number, line in enumerate(EVENTS.read_text().splitlines())
+            if number >= seeded or '"jobType":"APPLICATION"' in line]
     FILE_TRANSPORT_FIXTURE.parent.mkdir(parents=True, exist_ok=True)
     FILE_TRANSPORT_FIXTURE.write_text("\n".join(kept) + "\n")
     print(f"{FILE_TRANSPORT_FIXTURE.relative_to(ROOT)}: {len(kept)} events")
@@ -138,6 +151,10 @@ def main(argv: list[str]) -> int:
         print(f"PySpark {pyspark.__version__}: the OpenLineage corpus runs on PySpark 4.0 (.venv-spark4); "
               "run scripts/setup.sh", file=sys.stderr)
         return 2
+    if argv[:1] == [FILE_TRANSPORT_FLAG]:
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        capture_file_transport(argv[1:])
+        return 0
     names = argv or list(JOBS)
     unknown = [n for n in names if n not in JOBS]
     if unknown:
