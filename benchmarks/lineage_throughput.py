@@ -1,8 +1,11 @@
 """Objects per second through read + engine + proposal building, beside plain json.loads.
 
-Two sets, side by side: the lineage objects the real Spline agent and our dispatcher wrote for the
-corpus jobs (tests/lineage/corpus), and synthetic ETL plans of 2 to 12 joined stages (tens to
-hundreds of KB, the size range of big real plans). Medians over rounds; one core, one thread.
+Three sets, side by side in one run: the lineage objects the real Spline agent and our dispatcher
+wrote for the corpus jobs on Spark 3.5 (tests/lineage/corpus/fixtures), the OpenLineage objects the
+real listener and our transport wrote for the same jobs on Spark 4 (corpus/fixtures_openlineage),
+and synthetic ETL plans of 2 to 12 joined stages (tens to hundreds of KB, the size range of big real
+plans). Each set's objects are cycled to the same count. Medians over rounds; one core, one thread.
+The object sizes of the two captured sets (same jobs, two forms) are printed first.
 
     .venv/bin/python -m benchmarks.lineage_throughput [--objects 400]
 """
@@ -18,14 +21,14 @@ from pathlib import Path
 
 from benchmarks.plans import synthetic_plan
 from emrs_observe.datahub.mcps import ProposalBuilder
-from emrs_observe.lineage.engine import compute_lineage
 from emrs_observe.lineage.naming import DatasetNamer
+from emrs_observe.pipeline.forms import proposals, read_object, trace
 from emrs_observe.pipeline.gcpause import collector_paused_for
-from emrs_observe.spline.reader import read_lineage
 from tests.lineage import samples
 from tests.lineage.planbuilder import lineage_object
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "lineage" / "corpus" / "fixtures"
+OPENLINEAGE_CORPUS = CORPUS.parent / "fixtures_openlineage"
 
 
 def synthetic_objects(count: int) -> list[tuple[str, bytes]]:
@@ -34,10 +37,21 @@ def synthetic_objects(count: int) -> list[tuple[str, bytes]]:
     return [(f"synthetic-{i:05d}.json", docs[i % len(docs)]) for i in range(count)]
 
 
-def real_objects(count: int) -> list[tuple[str, bytes]]:
-    """What the real Spline agent and our dispatcher wrote for the corpus jobs (tests/lineage/corpus)."""
-    docs = [p.read_bytes() for p in sorted(CORPUS.glob("*/*.json"))]
+def real_objects(count: int, folder: Path = CORPUS) -> list[tuple[str, bytes]]:
+    """What the real agent (Spline's, or OpenLineage's listener) and our writer wrote for the corpus jobs."""
+    docs = [p.read_bytes() for p in sorted(folder.glob("*/*.json"))]
     return [(f"real-{i:05d}.json", docs[i % len(docs)]) for i in range(count)]
+
+
+def sizes() -> None:
+    """Bytes per lineage object of the same corpus jobs in both forms."""
+    print("object sizes, the corpus jobs in both forms (bytes):")
+    print(f"{'form':<44}{'objects':>8}{'median':>9}{'mean':>9}{'total':>11}")
+    for title, folder in (("Spline (Spark 3.5, emrs-observe.lineage)", CORPUS),
+                          ("OpenLineage (Spark 4, emrs-observe.openlineage)", OPENLINEAGE_CORPUS)):
+        found = [p.stat().st_size for p in sorted(folder.glob("*/*.json"))]
+        print(f"{title:<44}{len(found):>8}{statistics.median(found):>9.0f}{statistics.mean(found):>9.0f}"
+              f"{sum(found):>11}")
 
 
 def _pipeline(name: str, data: bytes, namer: DatasetNamer, builder: ProposalBuilder,
@@ -45,18 +59,18 @@ def _pipeline(name: str, data: bytes, namer: DatasetNamer, builder: ProposalBuil
     """One object as the processor's worker handles it: what is kept afterwards is the lineage and
     the proposals, and the plan's graph is freed on return."""
     t1 = time.perf_counter()
-    result = read_lineage(name, data)
+    result = read_object(name, data)
     t2 = time.perf_counter()
-    lineages = [(r, compute_lineage(r.plan, namer)) for r in result.records]
+    lineages = [(r, trace(r, namer)) for r in result.records]
     t3 = time.perf_counter()
-    edges = proposals = 0
+    edges = made = 0
     for record, lineage in lineages:
         edges += lineage.edge_count()
-        proposals += len(builder.build(lineage, record.job, record.plan.name, record.event))
+        made += len(proposals(builder, record, lineage))
     times["read (parse + model)"] += t2 - t1
     times["engine"] += t3 - t2
     times["proposals"] -= t3  # the proposals stage ends after the collector's pause: see measure()
-    return edges, proposals
+    return edges, made
 
 
 def measure(blobs: list[tuple[str, bytes]], rounds: int) -> tuple[dict[str, float], int, int]:
@@ -112,7 +126,10 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    report("real plans (captured from the Spline agent)", real_objects(args.objects), args.rounds)
+    sizes()
+    report("real plans (captured from the Spline agent, Spark 3.5)", real_objects(args.objects), args.rounds)
+    report("real OpenLineage objects (the same jobs: OpenLineage's listener and our transport, Spark 4)",
+           real_objects(args.objects, OPENLINEAGE_CORPUS), args.rounds)
     report("synthetic ETL plans (2-12 joined stages)", synthetic_objects(args.objects), args.rounds)
 
 

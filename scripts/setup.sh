@@ -22,7 +22,8 @@ fi
 
 # A second interpreter with PySpark 4.0 only (Spark 4.0, Scala 2.13, as emr-spark-8.0.0): the
 # plugin's end-to-end tests run the same jar under both. Its own stamp: a pin change reinstalls.
-spark4_pin="pyspark==4.0.*"
+# `sql` brings pandas and pyarrow: the lineage corpus runs pandas UDFs and mapInPandas on Spark 4 too.
+spark4_pin="pyspark[sql]==4.0.*"
 stamp4=.cache/pip-spark4.stamp
 if [ ! -x .venv-spark4/bin/python ]; then
   echo "setup: creating .venv-spark4 with $($python_bin --version)"

@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 import click
 
 from emrs_observe.datahub.sinks import Sink, SinkError, open_sink
-from emrs_observe.lineage.engine import Edge, LineageError, WriteLineage, compute_lineage
+from emrs_observe.lineage.engine import Edge, LineageError, WriteLineage
 from emrs_observe.lineage.naming import DatasetNamer, NamingError, PathSpec, Warehouse
 from emrs_observe.lineage.render import lineage_to_dict, lineage_to_dot
 from emrs_observe.pipeline.checkpoint import CheckpointError
+from emrs_observe.pipeline.forms import read_object, trace
 from emrs_observe.pipeline.processor import RunOptions, RunSummary, run_lineage
 from emrs_observe.spline.errors import LineageReadError
-from emrs_observe.spline.reader import read_lineage
 from emrs_observe.storage import StorageError, read_bytes
 
 EXIT_OK = 0
@@ -28,7 +28,7 @@ EXIT_SOURCE_FAILED = 5
 
 @click.group(name="lineage")
 def group() -> None:
-    """Spline lineage → column-level lineage → DataHub."""
+    """Spline or OpenLineage lineage → column-level lineage → DataHub."""
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -75,7 +75,7 @@ def naming_options(func: F) -> F:
 
 @group.command(name="run")
 @click.option("--source", required=True, envvar="EMRS_OBSERVE_SOURCE",
-              help="Folder or s3://bucket/prefix/ holding Spline lineage objects.")
+              help="Folder or s3://bucket/prefix/ holding lineage objects (Spline or OpenLineage).")
 @click.option("--sink", required=True, envvar="EMRS_OBSERVE_SINK",
               help="file:PATH (DataHub metadata file) or datahub:URL (GMS; token from DATAHUB_GMS_TOKEN).")
 @click.option("--state", envvar="EMRS_OBSERVE_STATE",
@@ -173,7 +173,7 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
                  warehouses: tuple[str, ...], strip_partitions: bool) -> None:
     """Print the column lineage of one lineage object (file or s3:// URI)."""
     try:
-        result = read_lineage(path, read_bytes(path))
+        result = read_object(path, read_bytes(path))
         namer = DatasetNamer(path_specs, catalog_platform, warehouses=warehouses, strip_partitions=strip_partitions)
     except (LineageReadError, StorageError, NamingError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -182,15 +182,17 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
     lineages = []
     for record in result.records:  # one plan that cannot be traced does not hide the others
         try:
-            lineages.append(compute_lineage(record.plan, namer))
-        except LineageError as exc:
+            lineages.append(trace(record, namer))
+        except (LineageError, NamingError) as exc:
             errors.append(str(exc))
     for error in errors:
         click.echo(f"error: {path}: {error}", err=True)
     if errors and not lineages:
         sys.exit(EXIT_REJECTED)
     if not lineages:
-        click.echo(f"{path}: holds execution events only, no plan to show lineage for", err=True)
+        what = "no write" if result.form.startswith(("openlineage", "emrs-observe-openlineage")) else \
+            "execution events only, no plan"
+        click.echo(f"{path}: holds {what} to show lineage for", err=True)
         sys.exit(EXIT_REJECTED)
     if output_format == "dot":
         click.echo(lineage_to_dot(lineages), nl=False)

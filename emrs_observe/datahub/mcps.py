@@ -114,7 +114,9 @@ class ProposalBuilder:
         return urn
 
     def build(self, lineage: WriteLineage, job: JobInfo, plan_name: str,
-              event: ExecutionEvent | None) -> list[Proposal]:
+              event: ExecutionEvent | None, run_id_property: str = "planId") -> list[Proposal]:
+        """`plan_name` names the DataFlow when the job has no application name; `run_id_property` is the
+        run's custom property holding `lineage.plan_id` (a Spline plan id, or an OpenLineage `runId`)."""
         flow = flow_id(job, plan_name)
         flow_urn = self.flow_urn(flow)
         job_urn = self.job_urn(flow_urn, lineage)
@@ -147,11 +149,11 @@ class ProposalBuilder:
         proposals.extend(upstream_lineage_patch(output_urn, input_urns, for_dataset, when, ACTOR))
 
         if event is not None:
-            proposals.extend(self._run(lineage, job, job_urn, input_urns, output_urn, event))
+            proposals.extend(self._run(lineage, job, job_urn, input_urns, output_urn, event, run_id_property))
         return proposals
 
     def _run(self, lineage: WriteLineage, job: JobInfo, job_urn: str, inputs: list[str], output: str,
-             event: ExecutionEvent) -> list[Proposal]:
+             event: ExecutionEvent, run_id_property: str) -> list[Proposal]:
         """The execution as a DataProcessInstance run of the job: the aspects DataHub's own
         `DataProcessInstance` helper emits (properties, relationships, inputs, outputs, start and end
         events), built directly from the model classes because the helper parses back every URN it is
@@ -165,7 +167,7 @@ class ProposalBuilder:
         urn = make_data_process_instance_urn(
             datahub_guid({"cluster": self.options.env, "orchestrator": ORCHESTRATOR, "id": name}))
         properties = {k: v for k, v in {
-            "planId": lineage.plan_id,
+            run_id_property: lineage.plan_id,
             "sparkAppId": job.spark_app_id or "",
             "emrJobRunId": job.emr_job_run_id or "",
             "error": "" if event.succeeded else _short(event.error),

@@ -29,6 +29,8 @@ _FS_PLATFORMS: Mapping[str, str] = {
     "s3": "s3", "s3a": "s3", "s3n": "s3", "gs": "gcs", "gcs": "gcs", "abfs": "abs", "abfss": "abs",
     "wasb": "abs", "wasbs": "abs", "dbfs": "dbfs", "file": "file", "hdfs": "hdfs", "viewfs": "hdfs",
 }
+# Schemes named as paths (the rest are databases, queues… named by their own sources).
+FILE_SYSTEM_SCHEMES = frozenset(_FS_PLATFORMS)
 # File names Spark (or the Hadoop committers and Hive writers it uses) generates inside a dataset's folder.
 _GENERATED_FILE = re.compile(
     r"^(part-([mr]-)?\d+([-._].*)?|_SUCCESS|_committed_.*|_started_.*|_common_metadata|_metadata|\..*\.crc|\d{6}_\d+(_copy_\d+)?)$")
@@ -331,6 +333,14 @@ def jdbc_dataset(url: str, table: str) -> DatasetRef:
         # No database to qualify it with: keep the connection in the name so two servers never merge.
         names = [_connection(body), *names]
     name = ".".join(names)
+    return DatasetRef(platform, name.lower() if platform in _LOWER_CASE else name)
+
+
+def database_dataset(scheme: str, name: str) -> DatasetRef:
+    """A table named by its database's scheme (`postgres`, `sqlserver`) and a name already in the form
+    DataHub's source for that database gives it (`db.schema.table`), as OpenLineage names JDBC tables:
+    DataHub's platform for the scheme, lower case where that source lower-cases names."""
+    platform = _JDBC_PLATFORMS.get(scheme.lower(), scheme.lower())
     return DatasetRef(platform, name.lower() if platform in _LOWER_CASE else name)
 
 

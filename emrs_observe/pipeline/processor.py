@@ -1,4 +1,4 @@
-"""`lineage run`: every new Spline object under a source → column lineage → a DataHub sink.
+"""`lineage run`: every new lineage object under a source (Spline or OpenLineage) → column lineage → a DataHub sink.
 
 The checkpoint only advances after the sink has accepted (and flushed) the proposals of an
 object, so a crash at any point loses nothing: the next run re-sends at most one batch, and
@@ -17,13 +17,14 @@ from typing import Any
 
 from emrs_observe.datahub.mcps import EmitOptions, Proposal, ProposalBuilder
 from emrs_observe.datahub.sinks import Sink, SinkError
-from emrs_observe.lineage.engine import LineageError, WriteLineage, compute_lineage
+from emrs_observe.lineage.engine import LineageError, WriteLineage
 from emrs_observe.lineage.naming import DatasetNamer, NamingError
 from emrs_observe.pipeline.checkpoint import Checkpoint, partition_date
+from emrs_observe.pipeline.forms import Record, proposals, read_object, trace, without_graph
 from emrs_observe.pipeline.gcpause import collector_paused_for
 from emrs_observe.spline.errors import LineageReadError
 from emrs_observe.spline.model import ExecutionEvent, LineageRecord
-from emrs_observe.spline.reader import FORM_PLAN, read_lineage
+from emrs_observe.spline.reader import FORM_PLAN
 from emrs_observe.storage import ObjectRef, StorageError, first_key, list_objects, read_bytes
 
 # What Spark and Hadoop leave next to data, which is never lineage.
@@ -80,7 +81,7 @@ class RunSummary:
 class _Outcome:
     obj: ObjectRef
     form: str = ""
-    items: list[tuple[LineageRecord, WriteLineage, list[Proposal]]] = field(default_factory=list)
+    items: list[tuple[Record, WriteLineage, list[Proposal]]] = field(default_factory=list)
     orphan_events: list[ExecutionEvent] = field(default_factory=list)
     rejected: str | None = None
     unreadable: str | None = None
@@ -188,7 +189,7 @@ class LineageProcessor:
     def _trace(self, outcome: _Outcome, data: bytes) -> _Outcome:
         obj = outcome.obj
         try:
-            result = read_lineage(obj.uri, data)
+            result = read_object(obj.uri, data)
         except LineageReadError as exc:
             outcome.rejected = exc.reason
             return outcome
@@ -199,16 +200,17 @@ class LineageProcessor:
         outcome.orphan_events = result.orphan_events
         outcome.rejected_plans.extend(("", error) for error in result.errors)
         for record in result.records:
+            ident = record.plan.id if isinstance(record, LineageRecord) else record.write.id
             try:
-                lineage = compute_lineage(record.plan, self.namer)
-                proposals = self.builder.build(lineage, record.job, record.plan.name, record.event)
+                lineage = trace(record, self.namer)
+                made = proposals(self.builder, record, lineage)
             except (LineageError, NamingError) as exc:
-                outcome.rejected_plans.append((record.plan.id, str(exc)))
+                outcome.rejected_plans.append((ident, str(exc)))
                 continue
             except Exception as exc:  # one plan the engine cannot handle rejects that plan only
-                outcome.rejected_plans.append((record.plan.id, f"plan {record.plan.id}: {type(exc).__name__}: {exc}"))
+                outcome.rejected_plans.append((ident, f"plan {ident}: {type(exc).__name__}: {exc}"))
                 continue
-            outcome.items.append((replace(record, plan=record.plan.without_graph()), lineage, proposals))
+            outcome.items.append((without_graph(record), lineage, made))
         if outcome.rejected_plans and not outcome.items and not outcome.orphan_events:
             outcome.rejected = "; ".join(reason for _, reason in outcome.rejected_plans)
             outcome.rejected_plans.clear()
@@ -217,27 +219,23 @@ class LineageProcessor:
     def _emit(self, outcome: _Outcome) -> list[ObjectRef]:
         """Sends an object's proposals; returns earlier event objects that its plans completed."""
         paired = []
-        for record, lineage, proposals in outcome.items:
-            if record.form == FORM_PLAN and record.event is None:
+        for record, lineage, made in outcome.items:
+            if isinstance(record, LineageRecord) and record.form == FORM_PLAN and record.event is None:
                 pending = self._pending_events.pop(record.plan.id, None)
                 if pending is not None:
                     record = replace(record, event=pending[1])
-                    proposals = self._proposals(record, lineage)
+                    made = proposals(self.builder, record, lineage)
                     if pending[0].key != outcome.obj.key:
                         paired.append(pending[0])
                 self._bare_plans[record.plan.id] = (record, lineage)
-            self.sink.emit(proposals)
+            self.sink.emit(made)
         for event in outcome.orphan_events:
             known = self._bare_plans.get(event.plan_id)
             if known is None:
                 self._pending_events[event.plan_id] = (outcome.obj, event)
             else:
-                self.sink.emit(self._proposals(replace(known[0], event=event), known[1]))
+                self.sink.emit(proposals(self.builder, replace(known[0], event=event), known[1]))
         return paired
-
-    def _proposals(self, record: LineageRecord, lineage: WriteLineage) -> list[Proposal]:
-        """Proposals for a plan whose event arrived in another object; the lineage is already known."""
-        return self.builder.build(lineage, record.job, record.plan.name, record.event)
 
     def _record(self, outcome: _Outcome, checkpoint: Checkpoint, summary: RunSummary) -> None:
         obj = outcome.obj
@@ -253,10 +251,10 @@ class LineageProcessor:
             summary.rejected.append({"object": obj.uri, "plan": plan_id, "reason": reason} if plan_id
                                     else {"object": obj.uri, "reason": reason})
         summary.by_form[outcome.form] = summary.by_form.get(outcome.form, 0) + 1
-        for _, lineage, proposals in outcome.items:
+        for _, lineage, made in outcome.items:
             summary.executions += 1
             summary.lineage_edges += lineage.edge_count()
-            summary.proposals += len(proposals)
+            summary.proposals += len(made)
         if any(obj.key == pending_obj.key for pending_obj, _ in self._pending_events.values()):
             return  # an event still waiting for its plan: decided at the end of the run
         checkpoint.mark_processed(obj.key, obj.size)

@@ -192,6 +192,16 @@ def union_all(spark: Any) -> None:
 
 
 @job
+def union_then_aggregate(spark: Any) -> None:
+    from pyspark.sql import functions as F
+
+    events = spark.read.parquet(f"{IN}/events")
+    both = _orders(spark).select(F.col("customer_id").alias("user_id"), F.col("amount").alias("value")) \
+        .union(events.select("user_id", "value"))
+    _write(both.groupBy("user_id").agg(F.sum("value").alias("total")), "union_then_aggregate")
+
+
+@job
 def union_by_name(spark: Any) -> None:
     events = spark.read.parquet(f"{IN}/events")
     left = _orders(spark).selectExpr("customer_id AS user_id", "amount AS value", "status")
