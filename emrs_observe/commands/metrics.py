@@ -114,7 +114,7 @@ def _tag_pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], .
 @click.option("--vault-aws-region", default="us-east-1", show_default=True)
 @click.option("--vault-aws-server-id", help="X-Vault-AWS-IAM-Server-ID signed into the aws login.")
 @click.pass_context
-def collect(ctx: click.Context, **opts: Any) -> None:
+def collect(ctx: click.Context, /, **opts: Any) -> None:
     """Send each finished job run's KPIs and the CloudWatch figures to Datadog, once; exit 0, or 4 incomplete."""
     from emrs_observe.metrics.apikey import ApiKeyError, VaultSettings, datadog_api_key
     from emrs_observe.metrics.aws import AwsOptions, read_prices
