@@ -209,3 +209,63 @@ def collect(ctx: click.Context, /, **opts: Any) -> None:
 
         print_table(report, Console())
     ctx.exit(report.exit_code)
+
+
+@group.command(name="dashboard")
+@click.option("--format", "fmt", type=click.Choice(["json", "terraform"]), default="json", show_default=True,
+              help="json: the Datadog API documents; terraform: datadog_dashboard_json and datadog_monitor resources.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Create or update the dashboard and monitors in Datadog (keys from $DD_API_KEY and $DD_APP_KEY).")
+@click.option("--title", default=None, help="Dashboard title (the dashboard is found by it when applying).")
+@click.option("--notify", default="", help="Mentions added to every monitor message, e.g. '@pagerduty-data'.")
+@click.option("--monitor-tag", "monitor_tags", multiple=True, help="Extra tag on every monitor (repeatable).")
+@click.option("--failure-ratio", type=click.FloatRange(0, 1, min_open=True), default=0.2, show_default=True,
+              help="Alert when this share of an application's job runs in an hour failed.")
+@click.option("--queued-seconds", type=click.FloatRange(1), default=900.0, show_default=True,
+              help="Alert when a job run was queued longer than this.")
+@click.option("--pending-minutes", type=click.IntRange(5, 1440), default=30, show_default=True,
+              help="Alert when job runs stay PENDING this long.")
+@click.option("--capacity-ratio", type=click.FloatRange(0.1, 1), default=0.9, show_default=True,
+              help="Alert when an application holds this share of its maximum vCPU or memory.")
+@click.option("--quota-ratio", type=click.FloatRange(0.1, 1), default=0.8, show_default=True,
+              help="Alert when an account uses this share of its vCPU quota in a region.")
+@click.option("--datadog-site", envvar="DD_SITE", default="datadoghq.com", show_default=True)
+@click.option("--datadog-url", envvar="EMRS_OBSERVE_DATADOG_URL", help="Datadog API base URL (overrides the site).")
+@click.option("--datadog-ca-bundle", envvar="EMRS_OBSERVE_DATADOG_CA_BUNDLE", type=click.Path(dir_okay=False))
+@click.pass_context
+def dashboard_command(ctx: click.Context, /, **opts: Any) -> None:
+    """Print (or --apply) the platform dashboard and its monitors; every query names a catalogued metric."""
+    from emrs_observe.metrics.apikey import ApiKeyError, application_key, datadog_api_key
+    from emrs_observe.metrics.dashboard import TITLE, Thresholds, check, dashboard, monitors, to_terraform
+
+    _check_table(ctx, "metrics.dashboard")
+    thresholds = Thresholds(opts["failure_ratio"], opts["queued_seconds"], opts["pending_minutes"],
+                            opts["capacity_ratio"], opts["quota_ratio"], opts["notify"], tuple(opts["monitor_tags"]))
+    board = dashboard(opts["title"] or TITLE)
+    alerts = monitors(thresholds)
+    check(board, "dashboard")
+    for doc in alerts:
+        check(doc, "monitor")
+    if opts["apply_"]:
+        from emrs_observe.metrics.publish import apply
+
+        try:
+            api_key = datadog_api_key(None)
+        except ApiKeyError as exc:
+            raise click.UsageError(str(exc)) from None
+        app_key = application_key()
+        if not app_key:
+            raise click.UsageError("--apply needs a Datadog application key in $DD_APP_KEY (or $DD_APPLICATION_KEY)")
+        applied = apply(board, alerts, api_key, app_key, opts["datadog_url"], opts["datadog_site"],
+                        opts["datadog_ca_bundle"])
+        if applied.dashboard:
+            click.echo(f"dashboard {applied.dashboard[0]}: {applied.dashboard[1]}")
+        for action, monitor_id, name in applied.monitors:
+            click.echo(f"monitor {action}: {monitor_id} {name}")
+        for error in applied.errors:
+            click.echo(f"error: {error}", err=True)
+        ctx.exit(4 if applied.errors else 0)
+    if opts["fmt"] == "terraform":
+        click.echo(to_terraform(board, alerts), nl=False)
+    else:
+        click.echo(json.dumps({"dashboard": board, "monitors": alerts}, indent=2))
