@@ -64,8 +64,6 @@ def _tag_pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], .
               help="PEM file of CAs to trust for the Datadog URL.")
 @click.option("--datadog-max-attempts", type=click.IntRange(1, 10), default=4, show_default=True,
               help="Attempts per Datadog request (408/429/5xx and network errors are retried with backoff).")
-@click.option("--datadog-retry-backoff", type=click.FloatRange(0, 60), default=1.0, show_default=True,
-              help="Backoff factor in seconds between Datadog retries.")
 @click.option("--metric-tag", "metric_tags", multiple=True, help="Extra key:value tag on every point (repeatable).")
 @click.option("--run-tag-key", "run_tag_keys", multiple=True,
               help="A job run tag key to forward as a Datadog tag (repeatable; default: team, owner, cost_center, "
@@ -158,7 +156,7 @@ def collect(ctx: click.Context, /, **opts: Any) -> None:
         except ApiKeyError as exc:
             raise click.UsageError(str(exc)) from None
         sender = DatadogSender(key, opts["datadog_url"], opts["datadog_site"], opts["datadog_max_attempts"],
-                               opts["datadog_retry_backoff"], ca_bundle=opts["datadog_ca_bundle"])
+                               ca_bundle=opts["datadog_ca_bundle"])
     aws = AwsOptions(
         concurrency=opts["concurrency"],
         max_attempts=opts["max_attempts"],

@@ -35,7 +35,7 @@ def apply(
     from datadog_api_client.v1.model.monitor_update_request import MonitorUpdateRequest
 
     configuration = Configuration(  # type: ignore[no-untyped-call]
-        host=url, ssl_ca_cert=ca_bundle, enable_retry=True, max_retries=3, retry_backoff_factor=1.0
+        host=url, ssl_ca_cert=ca_bundle, enable_retry=True, max_retries=3
     )
     configuration.api_key["apiKeyAuth"] = api_key
     configuration.api_key["appKeyAuth"] = app_key

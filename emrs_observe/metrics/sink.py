@@ -81,7 +81,6 @@ class DatadogSender:
         url: str | None = None,
         site: str = "datadoghq.com",
         max_attempts: int = 4,
-        backoff_s: float = 1.0,
         timeout_s: float = 30.0,
         ca_bundle: str | None = None,
     ) -> None:
@@ -92,7 +91,7 @@ class DatadogSender:
             ssl_ca_cert=ca_bundle,
             enable_retry=max_attempts > 1,
             max_retries=max(0, max_attempts - 1),
-            retry_backoff_factor=backoff_s,
+            retry_backoff_factor=2,  # the client's minimum: waits 0, 4, 8 … s (or Datadog's X-Ratelimit-Reset)
             request_timeout=timeout_s,
         )
         self._configuration.api_key["apiKeyAuth"] = api_key
