@@ -53,7 +53,7 @@ class Query:
                 "Metric": {
                     "Namespace": self.namespace,
                     "MetricName": self.metric_name,
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions],
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in sorted(self.dimensions)],
                 },
                 "Period": PERIOD,
                 "Stat": self.statistic,
@@ -92,6 +92,7 @@ def plan(
     out = Plan()
     chosen: dict[tuple[str, ...], tuple[bool, dict[str, str]]] = {}
     order: list[tuple[str, ...]] = []
+    seen: set[tuple[str, ...]] = set()
     for metric in listed:
         if metric.get("Namespace") != EMR_NAMESPACE:
             continue
@@ -102,6 +103,10 @@ def plan(
         dims = {str(d["Name"]): str(d["Value"]) for d in metric.get("Dimensions", [])}
         if "ApplicationId" not in dims or ("JobId" in dims and not worker_metrics):
             continue
+        exact = (name, *(f"{k}={v}" for k, v in sorted(dims.items())))
+        if exact in seen:
+            continue  # listed twice
+        seen.add(exact)
         logical = (name, *(f"{k}={v}" for k, v in sorted(dims.items()) if k not in _NAME_DIMENSIONS))
         new_scheme = bool(_NAME_DIMENSIONS & set(dims))
         if logical in chosen:

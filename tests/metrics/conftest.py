@@ -61,7 +61,8 @@ class MetricsEstate(Estate):
         return app_id
 
     def run(self, account: str, region: str, app_id: str, name: str, created_at: dt.datetime,
-            tags: dict[str, str] | None = None, **final: Any) -> str:
+            tags: dict[str, str] | None = None, running: bool = False, **final: Any) -> str:
+        """A job run created at `created_at`; finished (`finish`'s arguments) unless `running`."""
         from moto.backends import get_backend
 
         run_id: str = self.client(account, region).start_job_run(
@@ -73,7 +74,7 @@ class MetricsEstate(Estate):
         job.created_by = f"arn:aws:iam::{account}:role/airflow"
         job.state = "RUNNING"
         job.billed_resource_utilization = None  # type: ignore[assignment]  # AWS has none while it runs
-        if final:
+        if not running:
             self.finish(account, region, app_id, run_id, **final)
         return run_id
 
@@ -99,7 +100,11 @@ class MetricsEstate(Estate):
 
     def metric(self, account: str, region: str, name: str, dims: dict[str, str],
                values: list[tuple[dt.datetime, float]], namespace: str = "AWS/EMRServerless") -> None:
-        """PutMetricData as the account (what EMR Serverless publishes there)."""
+        self.metrics(account, region, [(name, dims, at, value) for at, value in values], namespace)
+
+    def metrics(self, account: str, region: str, data: list[tuple[str, dict[str, str], dt.datetime, float]],
+                namespace: str = "AWS/EMRServerless") -> None:
+        """PutMetricData as the account (what EMR Serverless publishes there), 500 a call."""
         import boto3
 
         creds = boto3.client("sts", endpoint_url=self.moto_url, region_name=region).assume_role(
@@ -107,10 +112,13 @@ class MetricsEstate(Estate):
         cw = boto3.client("cloudwatch", endpoint_url=self.moto_url, region_name=region,
                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                           aws_session_token=creds["SessionToken"])
-        data = [{"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
-                 "Timestamp": at, "Value": value} for at, value in values]
-        for i in range(0, len(data), 500):
-            cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 500])
+        # Dimensions in name order: moto matches a query's dimensions to the stored ones by sorting both
+        # with a Dimension.__lt__ that is not an order (moto 5.2 compares a value with a name), so the
+        # two only agree when they arrive in the same order. AWS does not care.
+        entries = [{"MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(dims.items())],
+                    "Timestamp": at, "Value": value} for name, dims, at, value in data]
+        for i in range(0, len(entries), 500):
+            cw.put_metric_data(Namespace=namespace, MetricData=entries[i : i + 500])
 
 
 @pytest.fixture

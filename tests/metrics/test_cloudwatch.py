@@ -104,5 +104,5 @@ def test_the_window_ends_before_the_minutes_cloudwatch_may_still_publish() -> No
     assert (start, end) == (dt.datetime(2026, 3, 10, 11, 0, tzinfo=UTC), dt.datetime(2026, 3, 10, 11, 57, tzinfo=UTC))
     usage = usage_query("111111111111", "eu-west-1", "Maximum", TagPolicy(), "u0").to_api()
     assert usage["MetricStat"]["Metric"] == {"Namespace": "AWS/Usage", "MetricName": "ResourceCount", "Dimensions": [
-        {"Name": "Service", "Value": "EMR Serverless"}, {"Name": "Type", "Value": "Resource"},
-        {"Name": "Resource", "Value": "vCPU"}, {"Name": "Class", "Value": "None"}]}
+        {"Name": "Class", "Value": "None"}, {"Name": "Resource", "Value": "vCPU"},
+        {"Name": "Service", "Value": "EMR Serverless"}, {"Name": "Type", "Value": "Resource"}]}
