@@ -241,10 +241,7 @@ def dashboard_command(ctx: click.Context, /, **opts: Any) -> None:
                             opts["capacity_ratio"], opts["quota_ratio"], opts["notify"], tuple(opts["monitor_tags"]))
     board = dashboard(opts["title"] or TITLE)
     alerts = monitors(thresholds)
-    check(board, "dashboard")
-    for doc in alerts:
-        check(doc, "monitor")
-    if opts["apply_"]:
+    if opts["apply_"]:  # apply() checks each definition as it sends it
         from emrs_observe.metrics.publish import apply
 
         try:
@@ -263,6 +260,9 @@ def dashboard_command(ctx: click.Context, /, **opts: Any) -> None:
         for error in applied.errors:
             click.echo(f"error: {error}", err=True)
         ctx.exit(4 if applied.errors else 0)
+    check(board, "dashboard")
+    for doc in alerts:
+        check(doc, "monitor")
     if opts["fmt"] == "terraform":
         click.echo(to_terraform(board, alerts), nl=False)
     else:

@@ -15,6 +15,7 @@ points they become. Pure: ListMetrics and GetMetricData answers come in as dicts
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -172,7 +173,8 @@ def window(now: dt.datetime, lookback: dt.timedelta, settle: dt.timedelta) -> tu
 
 
 def series_key(metric: str, tags: tuple[str, ...]) -> str:
-    return metric + "|" + ",".join(tags)
+    """A short stable name for a Datadog series in the state (thousands of them: tags are long)."""
+    return metric + "|" + hashlib.blake2b(",".join(tags).encode(), digest_size=10).hexdigest()
 
 
 def to_points(
