@@ -72,8 +72,9 @@ def _tag_pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], .
               help="Tag job names as they are, without folding dates, UUIDs and long numbers.")
 @click.option("--rates-file", envvar="EMRS_OBSERVE_RATES_FILE", type=click.Path(dir_okay=False),
               help="TOML file of negotiated rates (per region and architecture) and/or a discount_percent.")
-@click.option("--pricing/--no-pricing", default=True, show_default=True,
-              help="Read list prices from the AWS Price List API (cached in the state).")
+@click.option("--pricing/--no-pricing", default=None,
+              help="Read list prices from the AWS Price List API, cached in the state (default: on, except with "
+              "--input, which makes no AWS call unless asked).")
 @click.option("--pricing-region", default="us-east-1", show_default=True, help="Region of the Price List API endpoint.")
 @click.option("--price-max-age-days", type=click.FloatRange(0), default=7.0, show_default=True,
               help="Re-read list prices cached longer than this.")
@@ -198,8 +199,8 @@ def collect(ctx: click.Context, /, **opts: Any) -> None:
     def prices(regions: list[str]) -> Any:
         return read_prices(None, regions, aws)
 
-    report = run_collection(harvest_of, state, opts["state"], sender, options, aws,
-                            prices if opts["pricing"] else None, now)
+    pricing = opts["pricing"] if opts["pricing"] is not None else not opts["input_path"]
+    report = run_collection(harvest_of, state, opts["state"], sender, options, aws, prices if pricing else None, now)
     if opts["fmt"] == "json":
         click.echo(json.dumps(to_dict(report), indent=2))
     else:

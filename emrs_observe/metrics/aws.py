@@ -97,7 +97,8 @@ def read_prices(
     try:
         client = (session_factory or boto3.Session)().client(
             "pricing", region_name=options.pricing_region,
-            config=Config(retries={"total_max_attempts": options.max_attempts, "mode": "standard"}),
+            config=Config(retries={"total_max_attempts": options.max_attempts, "mode": "standard"},
+                          connect_timeout=10, read_timeout=30),
         )
         client.meta.events.register("before-send", calls.hook)
     except Exception as exc:

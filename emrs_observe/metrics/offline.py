@@ -55,7 +55,8 @@ def read_input(path: str | Path, state_apps: dict[str, AppRuns]) -> Harvest:
                 'or {"jobRun": {...}} as get-job-run prints it'
             )
     harvest.applications = sorted(apps.values(), key=lambda a: (a.account_id, a.region, a.name, a.application_id))
-    harvest.scanned_scopes = {a.scope for a in apps.values()}
+    # An export is not a listing: an application missing from it may well exist, so none is forgotten.
+    harvest.scanned_scopes = set()
     for where, doc in runs:
         app = apps.get(str(doc.get("applicationId")))
         if app is None:

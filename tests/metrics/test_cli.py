@@ -52,6 +52,12 @@ def test_an_export_is_collected_once_and_a_dry_run_changes_nothing(tmp_path: Pat
                                                             "billing-daily": [1.0]}
     assert {tag for _, _, tags in datadog.points("emrs.job_run.count") for tag in tags if tag.startswith("team")} == {
         "team:orders", "team:billing"}  # and never the Airflow run id the job run also carries
+    part = tmp_path / "orders-only.json"
+    part.write_text(json.dumps([e for e in json.loads(EXPORT.read_text())
+                                if "00fm000000000001" in json.dumps(e)]))
+    assert run_cli("metrics", "collect", "--input", str(part), "--state", str(state)).exit_code == 0
+    assert len(json.loads(state.read_text())["applications"]) == 2  # an export is not a listing: none forgotten
+    assert offline("--state", str(state))[1]["summary"]["job_runs_sent"] == 0
 
 
 def test_the_state_can_live_in_s3(aws_env: str, datadog: DatadogApi) -> None:
