@@ -132,7 +132,7 @@ def dashboard(title: str = TITLE) -> dict[str, Any]:
                 _query("q", f"max:emrs.job_run.queued{_RUN}"),
                 _query("w", f"max:emrs.job_run.start_delay{_RUN}"),
             ], [_formula("q", "queued"), _formula("w", "submitted to running")]),
-            timeseries("Attempts of runs that needed more than one", [
+            timeseries("Most attempts a run needed, by job (1: no retry)", [
                 _query("a", f"max:emrs.job_run.attempts{_RUN} by {{job_name}}")], [_formula("a")], "bars"),
         ]),
         group("Cost: what each job run cost and who ran it", [
