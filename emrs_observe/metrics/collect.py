@@ -159,9 +159,11 @@ def _prices(
 
 
 def build_units(
-    harvest: Harvest, state: CollectState, prices: dict[str, RegionPrices], options: CollectOptions,
-    now: dt.datetime, report: CollectReport,
+    harvest: Harvest, prices: dict[str, RegionPrices], options: CollectOptions, now: dt.datetime,
+    report: CollectReport,
 ) -> list[Unit]:
+    """One unit per finished run (its points, and the run to record once delivered), one per
+    CloudWatch series (its minutes, and the mark to record), and the quota gauges."""
     units: list[Unit] = []
     policy = options.tag_policy
     for read in harvest.runs:
@@ -320,7 +322,7 @@ def run_collection(
     report.quotas = dict(harvest.quotas)
     state.apps.update(harvest.app_runs)
     prices = _prices({r.app.region for r in harvest.runs}, state, read_prices, options, now, report)
-    units = build_units(harvest, state, prices, options, now, report)
+    units = build_units(harvest, prices, options, now, report)
     if sender is None:
         report.runs_sent = _states(units)
         report.points = merge(p for u in units for p in u.points) + _collector_points(report, options.tag_policy, now)
