@@ -15,7 +15,7 @@ from emrs_observe.config import ConfigError, load_config
     "config_path",
     envvar="EMRS_OBSERVE_CONFIG",
     type=click.Path(dir_okay=False),
-    help="TOML file whose [lineage.run], [compliance.scan], … tables give option defaults.",
+    help="TOML file whose [lineage.run], [compliance.scan], [metrics.collect], … tables give option defaults.",
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
@@ -29,11 +29,12 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 def _register() -> None:
     # Imported here so each command group lives in its own module and `main` stays the only entry.
-    from emrs_observe.commands import compliance, defaults, lineage
+    from emrs_observe.commands import compliance, defaults, lineage, metrics
 
     main.add_command(lineage.group)
     main.add_command(compliance.group)
     main.add_command(defaults.group)
+    main.add_command(metrics.group)
 
 
 _register()

@@ -184,7 +184,12 @@ def _code(exc: BaseException) -> str:
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
-class _Calls:
+error_code = _code  # for other readers of the estate (emrs_observe.metrics)
+
+
+class ApiCalls:
+    """HTTP requests per operation, retries included (botocore's before-send event)."""
+
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -192,6 +197,59 @@ class _Calls:
     def hook(self, event_name: str, **_: Any) -> None:
         with self._lock:
             self.counts[event_name.rsplit(".", 1)[-1]] += 1
+
+
+
+class AccountOpener:
+    """The role chain every reader of the estate uses: per account, STS AssumeRole (with the external
+    id) from the ambient credentials, or the ambient credentials themselves after checking with
+    GetCallerIdentity that they are the configured account. STS is called in the caller's own region
+    (an opt-in region of the target may not answer STS)."""
+
+    def __init__(self, make_session: Callable[..., Any], config: Any, calls: ApiCalls, session_name: str) -> None:
+        self._make_session = make_session
+        self._config = config
+        self._calls = calls
+        self._session_name = session_name
+        self.lock = threading.Lock()  # boto3 sessions are not thread-safe when creating clients
+
+    def session(self, **kwargs: Any) -> Any:
+        with self.lock:
+            return self._make_session(**kwargs)
+
+    def client(self, session: Any, service: str, region: str) -> Any:
+        with self.lock:
+            made = session.client(service, region_name=region, config=self._config)
+        made.meta.events.register("before-send", self._calls.hook)
+        return made
+
+    def open(self, target: AccountTarget) -> tuple[Any, ScanFailure | None]:
+        """(session for the account, None), or (None, why it cannot be read)."""
+        base = self.session()
+        sts_region = base.region_name or "us-east-1"
+        try:
+            if target.role_arn:
+                kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": self._session_name}
+                if target.external_id:
+                    kwargs["ExternalId"] = target.external_id
+                step = f"assume-role {target.role_arn}"
+                creds = self.client(base, "sts", sts_region).assume_role(**kwargs)["Credentials"]
+                return self.session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                ), None
+            step = "get-caller-identity"
+            actual = self.client(base, "sts", sts_region).get_caller_identity()["Account"]
+            if actual != target.account_id:
+                return None, ScanFailure(
+                    target.account_id, None, "wrong-account",
+                    f"the credentials in use belong to account {actual}; give a role_arn",
+                )
+            return base, None
+        except Exception as exc:  # every failure is reported, none is fatal
+            kind, reason = classify(exc)
+            return None, ScanFailure(target.account_id, None, kind, f"{step}: {reason}")
 
 
 @dataclass
@@ -229,57 +287,21 @@ def scan_accounts(
         connect_timeout=10,
         read_timeout=30,
     )
-    calls = _Calls()
+    calls = ApiCalls()
     targets = list(targets)
     inventory = Inventory(configured_scopes={f"{t.account_id}/{r}" for t in targets for r in t.regions})
-    lock = threading.Lock()  # boto3 sessions are not thread-safe when creating clients
-
-    def client(session: Any, service: str, region: str) -> Any:
-        with lock:
-            made = session.client(service, region_name=region, config=config)
-        made.meta.events.register("before-send", calls.hook)
-        return made
+    opener = AccountOpener(make_session, config, calls, options.session_name)
+    lock = opener.lock
+    client = opener.client
 
     def fail(failure: ScanFailure) -> None:
         with lock:
             inventory.failures.append(failure)
 
     def open_account(target: AccountTarget) -> list[_Scope]:
-        with lock:
-            base = make_session()
-        # STS in the caller's own region (an opt-in region of the target may not answer STS).
-        sts_region = base.region_name or "us-east-1"
-        session = base
-        try:
-            if target.role_arn:
-                kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": options.session_name}
-                if target.external_id:
-                    kwargs["ExternalId"] = target.external_id
-                step = f"assume-role {target.role_arn}"
-                creds = client(base, "sts", sts_region).assume_role(**kwargs)["Credentials"]
-                with lock:
-                    session = make_session(
-                        aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"],
-                    )
-            else:
-                # Ambient credentials: make sure they are the account the config names.
-                step = "get-caller-identity"
-                actual = client(base, "sts", sts_region).get_caller_identity()["Account"]
-                if actual != target.account_id:
-                    fail(
-                        ScanFailure(
-                            target.account_id,
-                            None,
-                            "wrong-account",
-                            f"the credentials in use belong to account {actual}; give a role_arn",
-                        )
-                    )
-                    return []
-        except Exception as exc:  # every failure is reported, none is fatal
-            kind, reason = classify(exc)
-            fail(ScanFailure(target.account_id, None, kind, f"{step}: {reason}"))
+        session, failure = opener.open(target)
+        if failure is not None:
+            fail(failure)
             return []
         return [_Scope(target, region, client(session, "emr-serverless", region)) for region in target.regions]
 

@@ -36,6 +36,9 @@ def _hcl_string(value: str) -> str:
     return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
 
 
+hcl_string = _hcl_string  # also for the metrics dashboard's Terraform
+
+
 def to_terraform(props: dict[str, str], notes: Sequence[str] = ()) -> str:
     """The `runtime_configuration` block of an `aws_emrserverless_application` resource."""
     width = max((len(_hcl_string(k)) for k in props), default=0)

@@ -5,7 +5,8 @@ except what a test tells it to refuse: AssumeRole on given role ARNs (AccessDeni
 Serverless calls from given accounts (ThrottlingException, every attempt) or account/regions
 (UnrecognizedClientException, as a region that is not enabled answers). It learns which account
 a temporary access key belongs to from the AssumeRole answers it forwards, and it counts
-requests per operation.
+requests per operation. Services moto does not have (the Price List API, Service Quotas' EMR
+Serverless quota) are answered by handlers a test registers in `answer`, keyed by signing name.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import http.client
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 from tests.servers.recorder import RecordingServer, Request
@@ -32,6 +34,9 @@ class AwsFaultProxy(RecordingServer):
         self.disabled: set[tuple[str, str]] = set()  # (account, region)
         self.throttle_apps: set[str] = set()  # GetApplication of these application ids
         self.key_account: dict[str, str] = {}
+        # (operation, account, region, request) -> answer, for services moto lacks
+        self.answer: dict[str, Callable[[str, str, str, Request], tuple[int, dict[str, str], bytes]]] = {}
+        self.region_scoped = {"emr-serverless"}  # services `disabled` refuses in a region
         self.operations: Counter[str] = Counter()
         self._count_lock = threading.Lock()
 
@@ -40,6 +45,11 @@ class AwsFaultProxy(RecordingServer):
             self.operations.clear()
 
     def _operation(self, request: Request, service: str) -> str:
+        target = request.header("X-Amz-Target")
+        if target:  # JSON protocol: "<prefix>.<Operation>"
+            return f"{service}:{target.rsplit('.', 1)[-1]}"
+        if "/operation/" in request.path:  # Smithy RPC v2 CBOR: /service/<service>/operation/<Operation>
+            return f"{service}:{request.path.rsplit('/', 1)[-1]}"
         if service == "sts":
             return "sts:" + parse_qs(request.body.decode()).get("Action", ["?"])[0]
         path = urlparse(request.path).path.rstrip("/")
@@ -83,12 +93,14 @@ class AwsFaultProxy(RecordingServer):
                 {"Content-Type": "application/json", "x-amzn-ErrorType": "ThrottlingException"},
                 (b'{"message":"Rate exceeded"}'),
             )
-        if service == "emr-serverless" and (account, region) in self.disabled:
+        if service in self.region_scoped and (account, region) in self.disabled:
             return (
                 403,
                 {"Content-Type": "application/json", "x-amzn-ErrorType": "UnrecognizedClientException"},
                 (b'{"message":"The security token included in the request is invalid."}'),
             )
+        if service in self.answer:
+            return self.answer[service](operation.split(":", 1)[1], account, region, request)
         status, headers, body = self._forward(request)
         if operation == "sts:AssumeRole" and status == 200:
             role = parse_qs(request.body.decode()).get("RoleArn", [""])[0]

@@ -127,7 +127,9 @@ class RecordingServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="recorder", daemon=True).start()
+        # A short poll: stop() waits for the serving loop to notice, 0.5 s per server by default.
+        server = self._server
+        threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), name="recorder", daemon=True).start()
         return self
 
     def stop(self) -> None:
