@@ -20,15 +20,19 @@ import json
 import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from datahub.emitter.mce_builder import make_dataset_urn
+from datahub.ingestion.source.file import read_metadata_file
 
 from emrs_observe.defaults import contract
 from emrs_observe.defaults.render import RenderRequest, render_properties
+from emrs_observe.lineage.naming import DatasetNamer
 from tests.conftest import JARS, ROOT, free_port, s3a_conf
 from tests.plugin.conftest import spark35, spark40
 
@@ -307,7 +311,49 @@ def test_a_file_location_gets_the_same_objects(emr_82_capture: Capture) -> None:
     assert not [p for p in local.rglob("*") if p.is_file() and not p.name.endswith(".json")]  # nothing half-written
 
 
-def test_the_writers_locations_are_kept_for_reading_back(spark4_capture: Capture, spark3_capture: Capture) -> None:
-    # `lineage run --source <location>` reads what these runs wrote (both runs share the bucket).
+def lineage_run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    cli = Path(sys.executable).parent / "emrs-observe"
+    return subprocess.run([str(cli), "lineage", "run", *args, "--format", "json"], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=ROOT, timeout=300, check=False)
+
+
+def test_what_both_captures_wrote_reaches_a_datahub_file_through_lineage_run(
+    spark4_capture: Capture, spark3_capture: Capture, moto_server: str, tmp_path: Path
+) -> None:
+    # Both runs wrote under the same prefix, as every application of a platform does.
     assert spark4_capture.location == spark3_capture.location == f"s3://{BUCKET}/{PREFIX}/"
-    assert not set(spark4_capture.objects) & set(spark3_capture.objects)
+    sink = tmp_path / "mcps.json"
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": moto_server}
+    done = lineage_run("--source", spark4_capture.location, "--sink", f"file:{sink}", "--state",
+                       str(tmp_path / "state.json"), env=aws)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["by_form"] == {"emrs-observe-openlineage": 6} and summary["executions"] == 6, summary
+
+    records = list(read_metadata_file(sink))
+    assert len(records) == summary["proposals"]
+    namer = DatasetNamer()
+    for lake, release in (("ol-lake-4", "emr-spark-8.0.0"), ("ol-lake-3", "emr-7.2.0")):
+        revenue, orders, customers = (make_dataset_urn(d.platform, d.name, "PROD") for d in (
+            namer.for_uri(f"s3a://{lake}/{path}") for path in ("out/revenue", "in/orders", "in/customers")))
+        [job_io] = [r.aspect for r in records if getattr(r, "aspectName", "") == "dataJobInputOutput"
+                    and revenue in json.dumps(r.aspect.to_obj())]  # type: ignore[union-attr]
+        edges = job_io.inputDatasetEdges or []  # type: ignore[union-attr]
+        assert {e.destinationUrn for e in edges} == {orders, customers}
+        columns = {
+            tuple(g.downstreams or ()): (sorted(g.upstreams or ()), g.transformOperation)
+            for g in job_io.fineGrainedLineages or ()  # type: ignore[union-attr]
+        }
+        field = "urn:li:schemaField:({},{})".format
+        assert columns[(field(revenue, "revenue"),)] == ([field(orders, "amount")], "AGGREGATION")
+        assert columns[(field(revenue, "country"),)] == ([field(customers, "country")], "IDENTITY")
+        # the same DataFlow as a Spline capture of the job: named by the application, with its job metadata
+        flows = [r.aspect.customProperties for r in records  # type: ignore[union-attr]
+                 if getattr(r, "aspectName", "") == "dataFlowInfo" and r.aspect.name == "revenue-daily"]  # type: ignore[union-attr]
+        assert {"emrApplicationId": "00fapp8", "releaseLabel": release, "sparkAppName": "revenue-daily"}.items() <= \
+            next(f for f in flows if f.get("releaseLabel") == release).items()
+
+    again = lineage_run("--source", spark4_capture.location, "--sink", f"file:{sink}", "--state",
+                        str(tmp_path / "state.json"), env=aws)
+    assert again.returncode == 0 and json.loads(again.stdout)["executions"] == 0, again.stdout + again.stderr

@@ -89,7 +89,7 @@ def _mixed_source(folder: Path) -> Path:
     (folder / "dt=2026-12-07/hour=11").mkdir(parents=True)
     shutil.copy(JSON_LINES, folder / "dt=2026-12-07/hour=11/openlineage.jsonl")
     damaged = json.loads((SPARK4 / "pivot" / "01.json").read_bytes())
-    damaged["events"][1]["run"]["runId"] = "not-a-run-id"
+    damaged["events"][0]["run"]["runId"] = "not-a-run-id"  # its START: the COMPLETE still ends the run
     bad = folder / "dt=2026-12-07/hour=12/app/damaged.json"
     bad.parent.mkdir(parents=True)
     bad.write_text(json.dumps(damaged))
@@ -104,7 +104,7 @@ def test_a_folder_mixing_spline_and_openlineage_to_a_datahub_file_then_nothing_n
     assert code == 3, output  # one event of one object refused: said, and everything else sent
     (rejected,) = summary["rejected"]
     assert rejected["object"] == str(bad)
-    assert rejected["reason"] == "events[1] (run not-a-run-id): run.runId 'not-a-run-id' is not a UUID", rejected
+    assert rejected["reason"] == "events[0] (run not-a-run-id): run.runId 'not-a-run-id' is not a UUID", rejected
     assert summary["by_form"] == {"emrs-observe-object": 2, "emrs-observe-openlineage": 5, "openlineage-events": 1}
     # Spline: join_inner, group_by; OpenLineage objects: case_when, the CTAS's two writes (its DROP TABLE
     # is none), the damaged pivot's; the JSON lines: join_inner, group_by and the CTAS's two writes again.

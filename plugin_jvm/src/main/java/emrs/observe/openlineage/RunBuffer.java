@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The events of each OpenLineage run (one SQL execution) until its terminal event, so that one
@@ -29,15 +30,29 @@ final class RunBuffer {
         final boolean hasOutputs;
         final boolean hasColumnLineage;
         final boolean terminal; // COMPLETE, FAIL or ABORT
+        // What a reader takes from this event, one entry per dataset and per facet of it that the
+        // processor reads, and per run facet; null when not known (never superseded then).
+        final Set<String> coverage;
 
         Event(String json, long timeMs, boolean hasDatasets, boolean hasOutputs, boolean hasColumnLineage,
                 boolean terminal) {
+            this(json, timeMs, hasDatasets, hasOutputs, hasColumnLineage, terminal, null);
+        }
+
+        Event(String json, long timeMs, boolean hasDatasets, boolean hasOutputs, boolean hasColumnLineage,
+                boolean terminal, Set<String> coverage) {
             this.json = json;
             this.timeMs = timeMs;
             this.hasDatasets = hasDatasets || hasOutputs;
             this.hasOutputs = hasOutputs;
             this.hasColumnLineage = hasColumnLineage;
             this.terminal = terminal;
+            this.coverage = coverage;
+        }
+
+        /** A later event that repeats every dataset and facet of this one makes it say nothing more. */
+        boolean supersededBy(Event later) {
+            return coverage != null && later.coverage != null && later.coverage.containsAll(coverage);
         }
 
         long bytes() {
@@ -81,6 +96,8 @@ final class RunBuffer {
     long handedOutEarly;
     /** Events dropped to keep a run within maxEventsPerRun. */
     long trimmedEvents;
+    /** Events left out because a later event of the run repeated all they carried. */
+    long supersededEvents;
     /** Events of a run already handed out. */
     long lateEvents;
 
@@ -114,11 +131,21 @@ final class RunBuffer {
             run = new Run();
         }
         pending.put(runId, run);
-        // An event with neither inputs nor outputs says nothing once a later one exists (the first
-        // stays: it holds the start time).
+        // An event with neither inputs nor outputs says nothing once a later one exists, and nor
+        // does one whose every dataset and facet the new event repeats: OpenLineage's Spark
+        // integration sends the same datasets on START, each RUNNING and COMPLETE, and keeping
+        // them all made objects four times the size of Spline's. The reader takes the latest
+        // column lineage per dataset and the union of datasets, so what it reads is unchanged.
+        // The first stays: it holds the start time.
         int last = run.events.size() - 1;
         if (last >= 1 && !run.events.get(last).hasDatasets) {
             drop(run, last);
+        }
+        for (int i = run.events.size() - 1; i >= 1; i--) {
+            if (run.events.get(i).supersededBy(event)) {
+                drop(run, i);
+                supersededEvents++;
+            }
         }
         run.events.add(event);
         run.bytes += event.bytes();

@@ -1,12 +1,19 @@
 package emrs.observe.openlineage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import emrs.observe.lineage.LineageWriter;
 import emrs.observe.runtime.Warnings;
 import io.openlineage.client.OpenLineage;
 import io.openlineage.client.OpenLineageClientUtils;
 import io.openlineage.client.transports.Transport;
+import java.io.IOException;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -171,8 +178,56 @@ public final class S3LineageTransport extends Transport {
         boolean terminal = "COMPLETE".equals(type) || "FAIL".equals(type) || "ABORT".equals(type);
         long timeMs = event.getEventTime() == null ? System.currentTimeMillis()
                 : event.getEventTime().toInstant().toEpochMilli();
-        return new RunBuffer.Event(OpenLineageClientUtils.toJson(event), timeMs,
-                inputs != null && !inputs.isEmpty(), hasOutputs, hasColumnLineage, terminal);
+        String json = OpenLineageClientUtils.toJson(event);
+        return new RunBuffer.Event(json, timeMs, inputs != null && !inputs.isEmpty(), hasOutputs, hasColumnLineage,
+                terminal, coverage(json));
+    }
+
+    // The facets emrs_observe/openlineage reads: a later event that repeats these makes an earlier one redundant.
+    private static final Set<String> READ_DATASET_FACETS = new HashSet<>(
+            Arrays.asList("columnLineage", "schema", "symlinks", "lifecycleStateChange"));
+    private static final Set<String> READ_RUN_FACETS = new HashSet<>(
+            Arrays.asList("parent", "errorMessage", "spark_applicationDetails", "spark_properties"));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a reader takes from one event: each dataset, each facet of it the processor reads, and
+     * the run facets it reads. Taken from the JSON as written, not from OpenLineage's objects: the
+     * facets that spark-defaults disable are still on the objects (the Spark integration puts
+     * spark_applicationDetails on START and RUNNING only) and only left out when serialised.
+     */
+    static Set<String> coverage(String json) {
+        Set<String> out = new HashSet<>();
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            return null; // never superseded: kept whole
+        }
+        datasets(root.path("inputs"), "i", out);
+        datasets(root.path("outputs"), "o", out);
+        Iterator<String> runFacets = root.path("run").path("facets").fieldNames();
+        while (runFacets.hasNext()) {
+            String name = runFacets.next();
+            if (READ_RUN_FACETS.contains(name)) {
+                out.add("r\u0000" + name);
+            }
+        }
+        return out;
+    }
+
+    private static void datasets(JsonNode list, String kind, Set<String> out) {
+        for (JsonNode dataset : list) {
+            String key = kind + "\u0000" + dataset.path("namespace").asText() + "\u0000" + dataset.path("name").asText();
+            out.add(key);
+            Iterator<String> facets = dataset.path("facets").fieldNames();
+            while (facets.hasNext()) {
+                String name = facets.next();
+                if (READ_DATASET_FACETS.contains(name)) {
+                    out.add(key + "\u0000" + name);
+                }
+            }
+        }
     }
 
     private void submit(RunBuffer.Finished run) {
@@ -264,7 +319,8 @@ public final class S3LineageTransport extends Transport {
         synchronized (buffer) {
             return base.substring(0, base.length() - 1) + ",\"dropped\":" + dropped.get() + ",\"unreadable\":"
                     + unreadable.get() + ",\"skippedNoOutputs\":" + buffer.skippedNoOutputs + ",\"writtenEarly\":"
-                    + buffer.handedOutEarly + ",\"trimmedEvents\":" + buffer.trimmedEvents + ",\"lateEvents\":"
+                    + buffer.handedOutEarly + ",\"trimmedEvents\":" + buffer.trimmedEvents + ",\"supersededEvents\":"
+                    + buffer.supersededEvents + ",\"lateEvents\":"
                     + buffer.lateEvents + "}";
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -159,6 +160,34 @@ class RunBufferTest {
         }
         assertEquals(1, b.add("a", complete("a-again", 2)).size(), "a was forgotten: a new run of that id");
         assertTrue(b.add("c", complete("c-again", 2)).isEmpty());
+    }
+
+    private static RunBuffer.Event covering(String name, boolean terminal, String... coverage) {
+        return new RunBuffer.Event(name, 1, true, true, Arrays.asList(coverage).contains("o:t:columnLineage"),
+                terminal, new HashSet<>(Arrays.asList(coverage)));
+    }
+
+    @Test
+    void anEventWhoseEveryDatasetAndFacetALaterOneRepeatsIsLeftOut() {
+        RunBuffer b = buffer();
+        b.add("r", covering("S", false, "i:a", "o:t", "o:t:schema", "o:t:columnLineage"));
+        b.add("r", covering("R1", false, "i:a", "o:t", "o:t:schema", "o:t:columnLineage"));
+        b.add("r", covering("R2", false, "i:a", "i:b", "o:t", "o:t:schema", "o:t:columnLineage"));
+        // The last event has no column lineage (built after Spark released the plan): R2 keeps it.
+        RunBuffer.Finished f = b.add("r", covering("C", true, "i:a", "i:b", "o:t", "o:t:schema")).get(0);
+        assertEquals(Arrays.asList("S", "R2", "C"), f.events, "S stays for the start time");
+        assertEquals(1, b.supersededEvents);
+    }
+
+    @Test
+    void anEventWithSomethingNoLaterOneHasStays() {
+        RunBuffer b = buffer();
+        b.add("r", covering("S", false, "o:t"));
+        b.add("r", covering("R-input-b", false, "i:b", "o:t"));
+        b.add("r", covering("R-run-facet", false, "o:t", "r:spark_applicationDetails"));
+        RunBuffer.Finished f = b.add("r", covering("C", true, "i:a", "o:t", "o:t:columnLineage")).get(0);
+        assertEquals(Arrays.asList("S", "R-input-b", "R-run-facet", "C"), f.events);
+        assertEquals(0, b.supersededEvents);
     }
 
     @Test

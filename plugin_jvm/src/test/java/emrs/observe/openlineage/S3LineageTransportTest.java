@@ -127,6 +127,24 @@ class S3LineageTransportTest {
     }
 
     @Test
+    void runningEventsThatRepeatWhatALaterEventCarriesAreLeftOut() throws Exception {
+        S3LineageTransport t = transport(dir.toUri() + "ol/");
+        UUID run = UUID.randomUUID();
+        t.emit(event(run, EventType.START, T0, "SQL_JOB", true, true));
+        for (int i = 1; i <= 3; i++) { // as Spark's integration sends them: the same datasets and facets each time
+            t.emit(event(run, EventType.RUNNING, T0 + i, "SQL_JOB", true, true));
+        }
+        OpenLineage.RunEvent complete = event(run, EventType.COMPLETE, T0 + 9, "SQL_JOB", true, true);
+        t.emit(complete);
+        t.close();
+        JsonNode doc = JSON.readTree(Files.readAllBytes(objects().get(0)));
+        assertEquals(2, doc.get("events").size(), doc.get("events").toString());
+        assertEquals("START", doc.at("/events/0/eventType").asText());
+        assertEquals(JSON.readTree(OpenLineageClientUtils.toJson(complete)), doc.get("events").get(1));
+        assertTrue(t.countersJson().contains("\"supersededEvents\":3,"), t.countersJson());
+    }
+
+    @Test
     void readsAndApplicationRunsWriteNothing() throws Exception {
         S3LineageTransport t = transport(dir.toUri() + "ol/");
         UUID read = UUID.randomUUID();
