@@ -189,9 +189,9 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
         click.echo(f"error: {path}: {error}", err=True)
     if errors and not lineages:
         sys.exit(EXIT_REJECTED)
+    openlineage = result.form.startswith(("openlineage", "emrs-observe-openlineage"))
     if not lineages:
-        what = "no write" if result.form.startswith(("openlineage", "emrs-observe-openlineage")) else \
-            "execution events only, no plan"
+        what = "no write" if openlineage else "execution events only, no plan"
         click.echo(f"{path}: holds {what} to show lineage for", err=True)
         sys.exit(EXIT_REJECTED)
     if output_format == "dot":
@@ -199,18 +199,19 @@ def show_command(path: str, output_format: str, path_specs: tuple[str, ...], cat
     elif output_format == "json":
         click.echo(json.dumps([lineage_to_dict(lin) for lin in lineages], indent=2))
     else:
-        _print_tables(lineages)
+        _print_tables(lineages, "run" if openlineage else "plan")
     if errors:
         sys.exit(EXIT_REJECTED)
 
 
-def _print_tables(lineages: list[WriteLineage]) -> None:
+def _print_tables(lineages: list[WriteLineage], id_kind: str) -> None:
+    """`id_kind` names what `plan_id` is: a Spline plan's id, or an OpenLineage run id."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     for lineage in lineages:
-        table = Table(title=f"{lineage.output}  ←  {lineage.write_operation} (plan {lineage.plan_id})")
+        table = Table(title=f"{lineage.output}  ←  {lineage.write_operation} ({id_kind} {lineage.plan_id})")
         table.add_column("column")
         table.add_column("← upstream columns")
         table.add_column("transform")
