@@ -28,7 +28,9 @@ from typing import Any
 import boto3
 import pytest
 from datahub.emitter.mce_builder import make_dataset_urn
+from datahub.emitter.mcp import MetadataChangeProposalWrapper
 from datahub.ingestion.source.file import read_metadata_file
+from datahub.metadata.schema_classes import DataFlowInfoClass, DataJobInputOutputClass
 
 from emrs_observe.defaults import contract
 from emrs_observe.defaults.render import RenderRequest, render_properties
@@ -333,26 +335,27 @@ def test_what_both_captures_wrote_reaches_a_datahub_file_through_lineage_run(
 
     records = list(read_metadata_file(sink))
     assert len(records) == summary["proposals"]
+    aspects = [r.aspect for r in records if isinstance(r, MetadataChangeProposalWrapper)]
     namer = DatasetNamer()
     for lake, release in (("ol-lake-4", "emr-spark-8.0.0"), ("ol-lake-3", "emr-7.2.0")):
         revenue, orders, customers = (make_dataset_urn(d.platform, d.name, "PROD") for d in (
             namer.for_uri(f"s3a://{lake}/{path}") for path in ("out/revenue", "in/orders", "in/customers")))
-        [job_io] = [r.aspect for r in records if getattr(r, "aspectName", "") == "dataJobInputOutput"
-                    and revenue in json.dumps(r.aspect.to_obj())]  # type: ignore[union-attr]
-        edges = job_io.inputDatasetEdges or []  # type: ignore[union-attr]
-        assert {e.destinationUrn for e in edges} == {orders, customers}
+        [job_io] = [a for a in aspects if isinstance(a, DataJobInputOutputClass)
+                    and [e.destinationUrn for e in a.outputDatasetEdges or []] == [revenue]]
+        assert {e.destinationUrn for e in job_io.inputDatasetEdges or []} == {orders, customers}
         columns = {
             tuple(g.downstreams or ()): (sorted(g.upstreams or ()), g.transformOperation)
-            for g in job_io.fineGrainedLineages or ()  # type: ignore[union-attr]
+            for g in job_io.fineGrainedLineages or ()
         }
         field = "urn:li:schemaField:({},{})".format
         assert columns[(field(revenue, "revenue"),)] == ([field(orders, "amount")], "AGGREGATION")
         assert columns[(field(revenue, "country"),)] == ([field(customers, "country")], "IDENTITY")
         # the same DataFlow as a Spline capture of the job: named by the application, with its job metadata
-        flows = [r.aspect.customProperties for r in records  # type: ignore[union-attr]
-                 if getattr(r, "aspectName", "") == "dataFlowInfo" and r.aspect.name == "revenue-daily"]  # type: ignore[union-attr]
-        assert {"emrApplicationId": "00fapp8", "releaseLabel": release, "sparkAppName": "revenue-daily"}.items() <= \
-            next(f for f in flows if f.get("releaseLabel") == release).items()
+        flows = [a.customProperties for a in aspects if isinstance(a, DataFlowInfoClass)
+                 and a.name == "revenue-daily" and a.customProperties.get("releaseLabel") == release]
+        assert len(flows) == 3  # sent with each of the run's three writes
+        assert all({"emrApplicationId": "00fapp8", "sparkAppName": "revenue-daily"}.items() <= f.items()
+                   for f in flows), flows
 
     again = lineage_run("--source", spark4_capture.location, "--sink", f"file:{sink}", "--state",
                         str(tmp_path / "state.json"), env=aws)
