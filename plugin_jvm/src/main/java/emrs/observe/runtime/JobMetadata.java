@@ -2,6 +2,7 @@ package emrs.observe.runtime;
 
 import emrs.observe.config.ObserveConfig;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,28 @@ public final class JobMetadata {
             sb.append(clean(e.getKey())).append(':').append(clean(e.getValue()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The tags of every metric series this JVM sends: the logs' tags without {@code executor_id},
+     * which only per-executor figures carry, and with {@code service}, which logs carry as a field.
+     */
+    public List<String> metricTags(String service) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("service", service);
+        all.put("spark_app_name", sparkAppName);
+        all.put("spark_app_id", sparkAppId);
+        all.put("emr_application_id", emrApplicationId);
+        all.put("emr_job_run_id", emrJobRunId);
+        all.put("release_label", releaseLabel);
+        all.putAll(tags);
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            if (e.getValue() != null && !e.getValue().isEmpty()) {
+                out.add(clean(e.getKey()) + ":" + clean(e.getValue()));
+            }
+        }
+        return out;
     }
 
     private static String clean(String s) {
