@@ -9,6 +9,8 @@ import java.util.Map;
 
 /** What identifies the job and this JVM in every log event (ddtags) and lineage object. */
 public final class JobMetadata {
+    static final int MAX_TAG_LENGTH = 200;
+
     public final String sparkAppId;
     public final String sparkAppName;
     public final String emrApplicationId;
@@ -105,7 +107,9 @@ public final class JobMetadata {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
             if (e.getValue() != null && !e.getValue().isEmpty()) {
-                out.add(clean(e.getKey()) + ":" + clean(e.getValue()));
+                String tag = clean(e.getKey()) + ":" + clean(e.getValue());
+                // Datadog keeps the first 200 characters of a tag; cut here, so every series agrees.
+                out.add(tag.length() > MAX_TAG_LENGTH ? tag.substring(0, MAX_TAG_LENGTH) : tag);
             }
         }
         return out;

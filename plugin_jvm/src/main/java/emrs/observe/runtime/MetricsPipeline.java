@@ -12,6 +12,7 @@ import emrs.observe.datadog.SeriesPayload;
 import emrs.observe.datadog.SeriesShipper;
 import emrs.observe.metrics.Collector;
 import emrs.observe.metrics.Figures;
+import emrs.observe.metrics.MetricNames;
 import emrs.observe.metrics.Point;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -153,6 +154,13 @@ public final class MetricsPipeline {
         List<Point> out = new ArrayList<>(points.size());
         long over = 0;
         for (Point p : points) {
+            if (!MetricNames.valid(p.name)) {
+                // A source or listener class with a name past Datadog's 200 characters.
+                COUNTERS.drop(MetricsCounters.Reason.REJECTED, 1);
+                Warnings.once("metrics-name", "metrics: " + p.name + " is not a name Datadog accepts "
+                        + "(letters, digits, '_' and '.', at most " + MetricNames.MAX_LENGTH + " characters); not sent");
+                continue;
+            }
             String key = p.seriesKey();
             if (series.contains(key) || (series.size() < MAX_SERIES && series.add(key))) {
                 out.add(p);
