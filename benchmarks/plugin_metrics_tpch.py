@@ -6,7 +6,7 @@ SCALE: lineitem rows in millions (default 3: 3M lineitem, 750k orders, 75k custo
 5k suppliers). REPETITIONS: drivers per configuration (default 3), alternating neither / logs /
 logs+metrics. Each driver runs Spark in local-cluster mode (a driver JVM and two executor JVMs of one
 core each, as EMR Serverless runs executors in JVMs of their own), with Spark's default INFO logging,
-runs the queries once unmeasured, then twice measured: TPC-H's Q1 (aggregation over lineitem), Q3
+runs the queries twice unmeasured, then three times measured: TPC-H's Q1 (aggregation over lineitem), Q3
 (customer x orders x lineitem), Q5 (six tables) and Q10 (four tables, top 20), over Parquet tables
 generated once before any timing. Medians over all measured rounds of a configuration.
 
@@ -34,7 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "plugin_jvm" / "target" / "emrs-observe-plugin.jar"
 MASTER = "local-cluster[2,1,1536]"
-MEASURED_ROUNDS = 2
+WARMUP_ROUNDS = 2
+MEASURED_ROUNDS = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 QUERIES = {
@@ -166,7 +167,8 @@ def child(spec_path: str) -> None:
             spark.sql(sql).collect()
         return (time.monotonic() - t) * 1000
 
-    round_ms()  # not timed: Spark compiles the queries' code and the JIT warms up
+    for _ in range(WARMUP_ROUNDS):
+        round_ms()  # not timed: Spark compiles the queries' code and the JIT warms up (the first rounds are slower)
     rounds = [round_ms() for _ in range(MEASURED_ROUNDS)]
     jvm = spark.sparkContext._jvm
     assert jvm is not None
@@ -244,8 +246,8 @@ def report(scale: float, reps: int, results: dict[str, list[dict[str, Any]]], se
 
     base = statistics.median(rounds("neither"))
     print(f"TPC-H-like queries Q1, Q3, Q5, Q10 over {scale:g}M lineitem rows, {MASTER} (driver + 2 executor JVMs), "
-          f"Spark's INFO logging; {reps} drivers per configuration, {MEASURED_ROUNDS} measured rounds each after one "
-          f"unmeasured; medians of all measured rounds:")
+          f"Spark's INFO logging; {reps} drivers per configuration, {MEASURED_ROUNDS} measured rounds each after "
+          f"{WARMUP_ROUNDS} unmeasured; medians of all measured rounds:")
     for name in results:
         med = statistics.median(rounds(name))
         spread = f"{min(rounds(name)):.0f}-{max(rounds(name)):.0f}"

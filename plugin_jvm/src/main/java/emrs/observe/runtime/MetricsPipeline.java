@@ -101,20 +101,32 @@ public final class MetricsPipeline {
         long nextCollect = System.nanoTime() + intervalNanos;
         while (!stopping) {
             long now = System.nanoTime();
-            if (now - nextCollect >= 0) {
-                collect();
-                // A collection that ran late does not make the next ones come in a burst.
-                nextCollect += Math.max(1, (now - nextCollect) / intervalNanos + 1) * intervalNanos;
+            long retryAt = Long.MAX_VALUE;
+            try {
+                if (now - nextCollect >= 0) {
+                    collect();
+                }
+                retryAt = shipper.sendDue();
+            } catch (RuntimeException e) {
+                // A bug or a JDK surprise costs a collection, never the thread (and so every later one).
+                Warnings.once("metrics-unexpected", "metrics: unexpected " + e + "; the metrics path goes on");
             }
-            long retryAt = shipper.sendDue();
+            if (now - nextCollect >= 0) {
+                // A collection that ran late does not make the next ones come in a burst.
+                nextCollect += ((now - nextCollect) / intervalNanos + 1) * intervalNanos;
+            }
             long wakeAt = retryAt == Long.MAX_VALUE || retryAt - nextCollect > 0 ? nextCollect : retryAt;
             long wait = wakeAt - System.nanoTime();
             if (wait > 0 && !stopping) {
                 LockSupport.parkNanos(this, wait);
             }
         }
-        collect(); // the last interval: up to the plugin's shutdown
-        shipper.flush(deadlineNanos);
+        try {
+            collect(); // the last interval: up to the plugin's shutdown
+            shipper.flush(deadlineNanos);
+        } catch (RuntimeException e) {
+            Warnings.once("metrics-unexpected", "metrics: unexpected " + e + " at shutdown; the last interval is lost");
+        }
     }
 
     /** One collection: every collector's figures, as points, queued as payloads. */
