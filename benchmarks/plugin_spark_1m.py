@@ -4,7 +4,8 @@ the Datadog intake is down (should stay within datadog.bufferMaxBytes).
 Usage: .venv/bin/python benchmarks/plugin_spark_1m.py [LINES] [REPETITIONS] [job|loop]
 (the third argument runs only that part; by default both, then the intake-down heap run)
 Two shapes of load, each configuration in its own Spark driver (plugins are per JVM), REPETITIONS
-drivers per configuration (default 3), alternating without and with the plugin:
+drivers per configuration (default 3), alternating without the plugin, with it (logs alone) and with
+its metrics on as well (metrics.enabled=true, default interval, a local series API receiver):
 - a Spark job (emrs.observe.bench.LoggingJob) whose tasks log one line per 20 rows while they
   derive a value from each row, shuffle and write Parquet: the plugin as a chatty job meets it.
   Each driver runs it JOB_WARMUPS + 1 times unmeasured (Spark compiles new code for every query,
@@ -75,6 +76,11 @@ class _Intake:
         events, cpu_ms, requests = self.proc.stdout.readline().split()
         self.requests.append(int(requests))
         return int(events), int(cpu_ms) / 1000
+
+    def discard(self) -> None:
+        """Forgets what was received since the last take (the runs with metrics, reported apart)."""
+        self.take()
+        self.requests.pop()
 
     def stop(self) -> None:
         assert self.proc.stdin is not None
@@ -155,11 +161,16 @@ def main() -> None:
     subprocess.run(["mvn", "-q", "-B", "-Pjmh", "test-compile"], cwd=ROOT / "plugin_jvm", check=True)
     cp = f"{JAR}:{BENCH_CLASSES}"
     base = {"spark.driver.extraClassPath": cp, "spark.ui.enabled": "false", "spark.driver.memory": "1g"}
+    sys.path.insert(0, str(ROOT))  # run as a script: the repository's tests package is the series receiver
+    from tests.servers.datadog_series import DatadogSeriesIntake
+
     intake = _Intake()
+    series = DatadogSeriesIntake().start()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         down_port = s.getsockname()[1]
     plugin = {**base, "spark.plugins": "emrs.observe.spark.LoggerSparkPlugin"}
+    metrics = {"spark.emrs.observe.metrics.enabled": "true", "spark.emrs.observe.datadog.metricsUrl": series.series_url}
     work = Path(tempfile.mkdtemp(prefix="bench-1m-"))
     env = {"DD_API_KEY": "bench-key", "ROOT_LOG_LEVEL": "INFO"}
     withouts: list[dict[str, float]] = []
@@ -170,6 +181,8 @@ def main() -> None:
     job_withs: list[dict[str, Any]] = []
     job_received: list[int] = []
     job_intake_cpu: list[float] = []
+    job_metrics: list[dict[str, Any]] = []
+    loop_metrics: list[dict[str, float]] = []
     try:
         for i in range(reps if only in ("", "job") else 0):
             job_withouts.extend(run(f"job-without{i}", base, lines, {}, work, job=job)["runs"])
@@ -179,6 +192,9 @@ def main() -> None:
             events, cpu_s = intake.take()
             job_received.append(events)
             job_intake_cpu.append(cpu_s)
+            job_metrics.extend(run(f"job-metrics{i}", {**plugin, **metrics, "spark.emrs.observe.datadog.url":
+                                                       intake.logs_url}, lines, env, work, job=job)["runs"])
+            intake.discard()
         for i in range(reps if only in ("", "loop") else 0):
             withouts.append(run(f"without{i}", base, lines, {}, work, warmup))
             withs.append(run(
@@ -188,6 +204,11 @@ def main() -> None:
             events, cpu_s = intake.take()
             received.append(events)
             withs[-1]["intake_cpu_s"] = cpu_s
+            loop_metrics.append(run(
+                f"metrics{i}", {**plugin, **metrics, "spark.emrs.observe.datadog.url": intake.logs_url,
+                                "spark.emrs.observe.datadog.bufferMaxBytes": "64m"}, lines, env, work, warmup,
+            ))
+            intake.discard()
         # No warm-up here: the heap is measured from before the first line to after the last.
         down = None if only else run(
             "down", {**plugin, "spark.emrs.observe.datadog.url": f"http://127.0.0.1:{down_port}/api/v2/logs",
@@ -196,16 +217,18 @@ def main() -> None:
         )
     finally:
         intake.stop()
+        series.stop()
 
     if job_withs:
-        _report_job(job, reps, job_withouts, job_withs, job_received)
+        _report_job(job, reps, job_withouts, job_withs, job_received, job_metrics)
         print(f"  requests received by the intake per driver: {intake.requests[:len(job_received)]}")
         print(f"  CPU of the local intake (its own JVM, same cores) per driver ({JOB_ROUNDS + JOB_WARMUPS + 1} "
               f"runs), median: {statistics.median(job_intake_cpu)} s")
         print()
     if withs:
-        _report_loop(lines, warmup, reps, withouts, withs, received)
+        _report_loop(lines, warmup, reps, withouts, withs, received, loop_metrics)
         print(f"requests received by the intake per run with the plugin: {intake.requests[-len(received):]}")
+    print(f"metric payloads received: {len(series.accepted())}, refused by the receiver: {len(series.invalid())}")
     if down is not None:
         print(f"intake down, bufferMaxBytes=16m: heap growth after GC {down['heap_growth_bytes'] / 2**20:.1f} MiB "
               f"(the buffer's bound plus the batches in flight; process wall time {down['process_s']} s)")
@@ -217,7 +240,7 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 
 
 def _report_job(job: dict[str, int], reps: int, withouts: list[dict[str, Any]], withs: list[dict[str, Any]],
-                received: list[int]) -> None:
+                received: list[int], with_metrics: list[dict[str, Any]]) -> None:
     without, with_ = _median(withouts, "elapsed_ms"), _median(withs, "elapsed_ms")
     rounds = job["rounds"]
     print(f"Spark job (local[2], {job['rows']:,} rows in {job['partitions']} tasks, a line logged every "
@@ -228,11 +251,17 @@ def _report_job(job: dict[str, int], reps: int, withouts: list[dict[str, Any]], 
     print(f"  without plugin: {without:.0f} ms; runs: {[int(r['elapsed_ms']) for r in withouts]}")
     print(f"  with plugin:    {with_:.0f} ms  -> {(with_ - without) / without * 100:+.1f}%; "
           f"runs: {[int(r['elapsed_ms']) for r in withs]}")
+    if with_metrics:
+        metrics_ms = _median(with_metrics, "elapsed_ms")
+        print(f"  with plugin and metrics: {metrics_ms:.0f} ms  -> {(metrics_ms - without) / without * 100:+.1f}%, "
+              f"{(metrics_ms - with_) / with_ * 100:+.1f}% against logs alone; "
+              f"runs: {[int(r['elapsed_ms']) for r in with_metrics]}; the metrics thread's CPU per run, median: "
+              f"{statistics.median(r['cpu_ms']['metrics'] for r in with_metrics):.0f} ms")
 
     def cpu(runs: list[dict[str, Any]], group: str) -> float:
         return float(statistics.median(r["cpu_ms"][group] for r in runs))
 
-    groups = ("tasks", "plugin", "jit", "gc", "other")
+    groups = ("tasks", "plugin", "metrics", "jit", "gc", "other")
     total_without = sum(cpu(withouts, g) for g in groups)
     total_with = sum(cpu(withs, g) for g in groups)
     print("  CPU time per run by thread group, medians (ms), without -> with: " + ", ".join(
@@ -247,7 +276,7 @@ def _report_job(job: dict[str, int], reps: int, withouts: list[dict[str, Any]], 
 
 
 def _report_loop(lines: int, warmup: int, reps: int, withouts: list[dict[str, float]],
-                 withs: list[dict[str, float]], received: list[int]) -> None:
+                 withs: list[dict[str, float]], received: list[int], with_metrics: list[dict[str, float]]) -> None:
     without_ms, with_ms = _median(withouts, "elapsed_ms"), _median(withs, "elapsed_ms")
     extra = (with_ms - without_ms) / max(1.0, without_ms) * 100
     print("Worst case: a driver thread that does nothing but log:")
@@ -255,6 +284,11 @@ def _report_loop(lines: int, warmup: int, reps: int, withouts: list[dict[str, fl
     print(f"without plugin: {without_ms:.0f} ms (console appender only); runs: "
           f"{[int(r['elapsed_ms']) for r in withouts]}")
     print(f"with plugin:    {with_ms:.0f} ms  -> {extra:+.1f}%; runs: {[int(r['elapsed_ms']) for r in withs]}")
+    if with_metrics:
+        metrics_ms = _median(with_metrics, "elapsed_ms")
+        print(f"with plugin and metrics: {metrics_ms:.0f} ms  -> {(metrics_ms - without_ms) / without_ms * 100:+.1f}%, "
+              f"{(metrics_ms - with_ms) / with_ms * 100:+.1f}% against logs alone; "
+              f"runs: {[int(r['elapsed_ms']) for r in with_metrics]}")
     print(f"logging thread CPU median: without {_median(withouts, 'logging_cpu_ms'):.0f} ms, with "
           f"{_median(withs, 'logging_cpu_ms'):.0f} ms; plugin threads' CPU median "
           f"{_median(withs, 'shipper_cpu_ms'):.0f} ms")

@@ -64,6 +64,7 @@ _WATCHED = (
     c.DRIVER_JAVA_HOME,
     c.SPARK_EXTRA_LISTENERS,
     c.OPENLINEAGE_DISABLED,
+    c.METRICS_ENABLED,
 )
 # Likewise every key under these: OpenLineage's transport is one nested setting.
 _WATCHED_PREFIXES = (c.OPENLINEAGE_TRANSPORT,)

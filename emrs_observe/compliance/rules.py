@@ -134,6 +134,17 @@ def _plugin_jar(ctx: Context) -> list[str]:
     ]
 
 
+@rule("metrics-enabled", Severity.ERROR, "the plugin sends Spark's metrics to Datadog")
+def _metrics(ctx: Context) -> list[str]:
+    if ctx.props.get(c.METRICS_ENABLED, "").strip().lower() in ("true", "yes", "1"):  # as the plugin reads it
+        return []
+    what = "missing (the plugin's default is off)" if not ctx.props.get(c.METRICS_ENABLED) else "not true"
+    return [
+        f"{c.METRICS_ENABLED} is {what}: the job's Spark metrics (tasks, stages, shuffle, executors, JVM) "
+        f"do not reach Datadog. Fix: set {c.METRICS_ENABLED}=true"
+    ]
+
+
 @rule("spline-listener", Severity.ERROR, "where Spline captures lineage, its listener is registered")
 def _listener(ctx: Context) -> list[str]:
     if not ctx.spline or c.SPLINE_LISTENER_CLASS in split_list(ctx.props.get(c.SPARK_QUERY_LISTENERS)):

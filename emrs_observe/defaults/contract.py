@@ -112,6 +112,8 @@ VAULT_SECRET_ID_FILE = OBSERVE + "vault.secretIdFile"  # a path to an AppRole se
 DATADOG_SITE = OBSERVE + "datadog.site"
 TAGS = OBSERVE + "tags"
 FAIL_ON_ERROR = OBSERVE + "failOnError"
+# The plugin's metrics path (Spark's figures to Datadog's series API); off in the plugin unless set.
+METRICS_ENABLED = OBSERVE + "metrics.enabled"
 
 VAULT_AUTH_METHODS = ("aws", "approle", "token")
 DEFAULT_VAULT_AUTH_METHOD = "aws"  # what the plugin uses when vault.authMethod is not set

@@ -281,6 +281,7 @@ def render_properties(req: RenderRequest) -> dict[str, str]:
     if req.tags:
         props[c.TAGS] = ",".join(f"{k}:{v}" for k, v in req.tags)
     props[c.FAIL_ON_ERROR] = "true" if req.fail_on_error else "false"
+    props[c.METRICS_ENABLED] = "true"
     for key, value in props.items():  # the EMR Serverless API's limits on a configuration
         if not value.strip() or len(value) > 1024:
             raise RenderError(f"{key} would be {'empty' if not value.strip() else 'over 1024 characters'}")

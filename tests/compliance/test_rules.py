@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-from emrs_observe.compliance.model import Application, Severity
-from emrs_observe.compliance.rules import evaluate, rule_ids
+from emrs_observe.compliance.jobruns import audit_job_run
+from emrs_observe.compliance.model import Application, JobRun, Severity
+from emrs_observe.compliance.rules import application_context, evaluate, rule_ids
 from tests.compliance.conftest import compliant_props, spark_defaults
 
 
@@ -41,6 +43,7 @@ def test_rendered_defaults_pass_every_rule() -> None:
         ({"spark.spline.lineageDispatcher.emrs.className": "x.Y"}, "lineage-dispatcher"),
         ({"spark.emrs.observe.vault.authMethod": "ldap"}, "vault-settings"),
         ({"spark.emrs.observe.vault.addr": "vault:8200"}, "vault-settings"),
+        ({"spark.emrs.observe.metrics.enabled": "false"}, "metrics-enabled"),
     ],
 )
 def test_each_broken_setting_fails_its_rule_only(change: dict[str, str], rule: str) -> None:
@@ -167,7 +170,30 @@ def test_no_runtime_configuration_fails_every_wiring_rule() -> None:
         "lineage-dispatcher",
         "spline-bundle",
         "vault-settings",
+        "metrics-enabled",
     }
+
+
+def test_metrics_must_be_on_as_the_plugin_reads_it() -> None:
+    assert "metrics-enabled" not in failing(compliant_props(**{"spark.emrs.observe.metrics.enabled": " YES "}))
+    missing = failing(without(compliant_props(), "spark.emrs.observe.metrics.enabled"))
+    assert list(missing) == ["metrics-enabled"]
+    assert "missing (the plugin's default is off)" in missing["metrics-enabled"][0]
+    assert "Fix: set spark.emrs.observe.metrics.enabled=true" in missing["metrics-enabled"][0]
+
+
+def test_a_job_run_that_turns_metrics_off_is_flagged_naming_the_key() -> None:
+    application = app(spark_defaults(compliant_props()))
+    app_ctx = application_context(application)
+    run = JobRun("111111111111", "eu-west-1", "00f1", "00frun", "nightly", "arn:aws:iam::111111111111:user/jane",
+                 "2026-12-01T00:00:00+00:00", "SUCCESS", "arn:role",
+                 "--conf spark.emrs.observe.metrics.enabled=false --conf spark.executor.memory=4g", None)
+    finding = audit_job_run(application, run, app_ctx, frozenset())
+    assert finding is not None
+    assert [f.rule_id for f in finding.findings] == ["metrics-enabled"]
+    assert finding.overridden == ("spark.emrs.observe.metrics.enabled",)
+    keeps = dataclasses.replace(run, spark_submit_parameters="--conf spark.executor.memory=4g")
+    assert audit_job_run(application, keeps, app_ctx, frozenset()) is None
 
 
 def test_unknown_release_warns_and_unsupported_release_fails() -> None:

@@ -81,6 +81,7 @@ def test_every_supported_release_renders_the_matching_bundle_in_every_format(lab
     assert props["spark.plugins.defaultList"] == "emrs.observe.spark.LoggerSparkPlugin"
     assert "spark.plugins" not in props
     assert props["spark.emrs.observe.tags"] == "team:data,env:prod"
+    assert props["spark.emrs.observe.metrics.enabled"] == "true"  # the plugin's default is off
     if release.spark_major >= 4:  # no Spline agent exists for Spark 4: OpenLineage's listener and our transport
         assert not [k for k in props if "spline" in k or "queryExecutionListeners" in k or "JavaOptions" in k]
         assert "Spline publishes no agent for Spark 4" in out.stderr

@@ -181,11 +181,15 @@ def run_job(
     submit: bool = False,
     python_output: bool = False,
     reconfigure: str | None = None,
+    script: Path = JOB,
+    extra: dict[str, Any] | None = None,
 ) -> JobRun:
     """Runs tests/plugin/spark_job.py on `spark` (default PySpark 3.5). `submit`: through
     spark-submit with the conf as --conf, so the JVM is the parent of the Python driver.
     `python_output`: the job also prints, logs with Python's logging, and dies of an exception.
-    `reconfigure`: URI of a log4j2 configuration the job loads itself mid-way."""
+    `reconfigure`: URI of a log4j2 configuration the job loads itself mid-way. `script`: another job
+    that reads the same spec and writes a report (tests/plugin/metrics_job.py); `extra`: its own
+    spec fields."""
     dist = spark or spark35()
     workdir.mkdir(parents=True, exist_ok=True)
     spec = {
@@ -197,6 +201,7 @@ def run_job(
         "wait_metric": list(wait_metric) if wait_metric else None,
         "lineage": lineage,
         "sleep_s": sleep_s,
+        **(extra or {}),
     }
     (workdir / "spec.json").write_text(json.dumps(spec))
     report_path = workdir / "report.json"
@@ -209,7 +214,7 @@ def run_job(
         }
     )
     child_env.update(env or {})
-    args = [str(JOB), str(workdir / "spec.json"), str(report_path)]
+    args = [str(script), str(workdir / "spec.json"), str(report_path)]
     if submit:
         home = Path(child_env["SPARK_HOME"])
         confs = [a for k, v in conf.items() for a in ("--conf", f"{k}={v}")]

@@ -41,11 +41,12 @@ class Request:
 
 @dataclass
 class Fault:
-    """One scripted answer: a status, an optional delay before answering, an optional body."""
+    """One scripted answer: a status, an optional delay before answering, an optional body and headers."""
 
     status: int
     delay_s: float = 0.0
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Request], tuple[int, dict[str, str], bytes]]
@@ -109,7 +110,7 @@ class RecordingServer:
                 if fault is not None:
                     if fault.delay_s:
                         time.sleep(fault.delay_s)
-                    status, headers, payload = fault.status, {}, fault.body
+                    status, headers, payload = fault.status, dict(fault.headers), fault.body
                 else:
                     status, headers, payload = owner.handler(request)
                 try:

@@ -13,7 +13,7 @@ import java.util.Map;
  * threads, which compete with a short job for the same cores, are only visible here.
  */
 final class ThreadCpu {
-    static final String[] GROUPS = {"tasks", "plugin", "jit", "gc", "other"};
+    static final String[] GROUPS = {"tasks", "plugin", "metrics", "jit", "gc", "other"};
     private static final long MS_PER_TICK = 10; // USER_HZ is 100 on Linux
 
     private ThreadCpu() {
@@ -50,6 +50,9 @@ final class ThreadCpu {
         }
         if (name.startsWith("emrs-observe-lo")) {
             return "plugin";
+        }
+        if (name.startsWith("emrs-observe-me")) {
+            return "metrics"; // the metrics thread, "emrs-observe-metrics"
         }
         if (name.contains("CompilerThre")) {
             return "jit";

@@ -40,6 +40,10 @@ public final class ObserveConfig {
     public static final String DD_RETRY_MAX = PREFIX + "datadog.retryMaxMs";
     public static final String DD_REQUEST_TIMEOUT = PREFIX + "datadog.requestTimeoutMs";
     public static final String DD_CONCURRENT_REQUESTS = PREFIX + "datadog.concurrentRequests";
+    public static final String DD_METRICS_URL = PREFIX + "datadog.metricsUrl";
+
+    public static final String METRICS_ENABLED = PREFIX + "metrics.enabled";
+    public static final String METRICS_INTERVAL = PREFIX + "metrics.intervalMs";
 
     public static final String LOG4J_LOCATION = PREFIX + "log4j.location";
     public static final String LOG_PACKAGES = PREFIX + "log.packages";
@@ -81,6 +85,10 @@ public final class ObserveConfig {
     public final long retryMaxMs;
     public final int requestTimeoutMs;
     public final int concurrentRequests;
+    public final String datadogMetricsUrl;
+
+    public final boolean metricsEnabled;
+    public final long metricsIntervalMs;
 
     public final String log4jLocation;
     public final List<String> logPackages;
@@ -126,6 +134,15 @@ public final class ObserveConfig {
         retryMaxMs = r.millis(DD_RETRY_MAX, 10_000, 1, 600_000);
         requestTimeoutMs = (int) r.millis(DD_REQUEST_TIMEOUT, 10_000, 100, 600_000);
         concurrentRequests = r.intInRange(DD_CONCURRENT_REQUESTS, 2, 1, 16);
+        String metricsUrl = trimSlash(r.string(DD_METRICS_URL));
+        datadogMetricsUrl = metricsUrl != null ? metricsUrl : "https://api." + site + "/api/v2/series";
+
+        // Off unless spark-defaults turn it on (defaults render does): every series is a Datadog custom
+        // metric, billed per series, so upgrading the jar must not start a bill by itself.
+        metricsEnabled = r.bool(METRICS_ENABLED, false);
+        // 15 s, the Datadog Agent's default check interval: each point then covers what one run of
+        // Datadog's Spark check covers, and a job of under a minute still gets several points.
+        metricsIntervalMs = r.millis(METRICS_INTERVAL, 15_000, 1_000, 600_000);
 
         log4jLocation = r.string(LOG4J_LOCATION);
         logPackages = r.list(LOG_PACKAGES);

@@ -63,6 +63,13 @@ final class JsonBytes implements EventContext.Fields {
         return this;
     }
 
+    JsonBytes raw(byte[] bytes, int length) {
+        ensure(length);
+        System.arraycopy(bytes, 0, buf, pos, length);
+        pos += length;
+        return this;
+    }
+
     JsonBytes raw(char ascii) {
         ensure(1);
         buf[pos++] = (byte) ascii;

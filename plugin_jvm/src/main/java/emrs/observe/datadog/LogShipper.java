@@ -91,6 +91,11 @@ public final class LogShipper implements AutoCloseable {
         return this;
     }
 
+    /** A daemon thread of the plugin's own, whose logging the appender ignores like the shipper's. */
+    public static Thread pluginThread(Runnable body, String name) {
+        return new ShipperThread(body, name);
+    }
+
     /** Whether {@code t} is one of the threads of a shipper. */
     public static boolean isShipperThread(Thread t) {
         return t instanceof ShipperThread;

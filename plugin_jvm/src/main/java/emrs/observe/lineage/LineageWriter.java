@@ -6,8 +6,13 @@ import emrs.observe.runtime.Warnings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -38,12 +43,27 @@ public final class LineageWriter {
     public final AtomicLong failed = new AtomicLong();
     public final AtomicLong rejected = new AtomicLong();
 
+    // Every writer of this JVM, whoever made it (Spline's dispatcher, OpenLineage's transport), so the
+    // plugin's metrics report the counters above without knowing who writes; weak, so a writer that
+    // is dropped is not kept alive for its counters.
+    private static final Set<LineageWriter> LIVE = Collections.newSetFromMap(new WeakHashMap<>());
+
     public LineageWriter(Configuration hadoopConf, String location, LineageJob job, int maxAttempts, long backoffMs) {
         this.hadoopConf = hadoopConf;
         this.location = parseLocation(location, hadoopConf);
         this.job = job;
         this.maxAttempts = Math.max(1, maxAttempts);
         this.backoffMs = backoffMs;
+        synchronized (LIVE) {
+            LIVE.add(this);
+        }
+    }
+
+    /** The writers of this JVM that are still in use. */
+    public static List<LineageWriter> live() {
+        synchronized (LIVE) {
+            return new ArrayList<>(LIVE);
+        }
     }
 
     /** A writer for the running Spark application: its Hadoop conf and job metadata. */

@@ -2,12 +2,15 @@ package emrs.observe.runtime;
 
 import emrs.observe.config.ObserveConfig;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** What identifies the job and this JVM in every log event (ddtags) and lineage object. */
 public final class JobMetadata {
+    static final int MAX_TAG_LENGTH = 200;
+
     public final String sparkAppId;
     public final String sparkAppName;
     public final String emrApplicationId;
@@ -86,6 +89,30 @@ public final class JobMetadata {
             sb.append(clean(e.getKey())).append(':').append(clean(e.getValue()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The tags of every metric series this JVM sends: the logs' tags without {@code executor_id},
+     * which only per-executor figures carry, and with {@code service}, which logs carry as a field.
+     */
+    public List<String> metricTags(String service) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("service", service);
+        all.put("spark_app_name", sparkAppName);
+        all.put("spark_app_id", sparkAppId);
+        all.put("emr_application_id", emrApplicationId);
+        all.put("emr_job_run_id", emrJobRunId);
+        all.put("release_label", releaseLabel);
+        all.putAll(tags);
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            if (e.getValue() != null && !e.getValue().isEmpty()) {
+                String tag = clean(e.getKey()) + ":" + clean(e.getValue());
+                // Datadog keeps the first 200 characters of a tag; cut here, so every series agrees.
+                out.add(tag.length() > MAX_TAG_LENGTH ? tag.substring(0, MAX_TAG_LENGTH) : tag);
+            }
+        }
+        return out;
     }
 
     private static String clean(String s) {

@@ -4,6 +4,7 @@ import emrs.observe.config.ObserveConfig;
 import emrs.observe.datadog.ApiKeyHolder;
 import emrs.observe.runtime.JobMetadata;
 import emrs.observe.runtime.LogPipeline;
+import emrs.observe.runtime.MetricsPipeline;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,6 +40,7 @@ public final class LoggerDriverPlugin implements DriverPlugin {
         } catch (RuntimeException | LinkageError e) {
             PluginSupport.fail(cfg, "could not set up log shipping on the driver", e);
         }
+        PluginSupport.startMetrics(cfg, meta, key, conf, sc, "driver");
         return Collections.emptyMap();
     }
 
@@ -63,6 +65,10 @@ public final class LoggerDriverPlugin implements DriverPlugin {
         LogPipeline pipeline = LogPipeline.current();
         if (pipeline != null && appId != null) {
             pipeline.setSparkAppId(appId);
+        }
+        MetricsPipeline metrics = MetricsPipeline.current();
+        if (metrics != null && appId != null) {
+            metrics.setSparkAppId(appId);
         }
         PluginSupport.registerMetrics(ctx.metricRegistry());
     }

@@ -38,6 +38,7 @@ public final class LoggerExecutorPlugin implements ExecutorPlugin {
         } catch (RuntimeException | LinkageError e) {
             PluginSupport.fail(cfg, "could not set up log shipping on executor " + ctx.executorID(), e);
         }
+        PluginSupport.startMetrics(cfg, meta, key, conf, null, ctx.executorID());
         PluginSupport.registerMetrics(ctx.metricRegistry());
     }
 

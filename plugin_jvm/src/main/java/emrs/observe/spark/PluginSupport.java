@@ -8,12 +8,15 @@ import emrs.observe.log4j.LoggingSetup;
 import emrs.observe.runtime.ConsoleCapture;
 import emrs.observe.runtime.JobMetadata;
 import emrs.observe.runtime.LogPipeline;
+import emrs.observe.runtime.MetricsPipeline;
 import emrs.observe.runtime.Warnings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import scala.Tuple2;
 
 /** What the driver and executor plugins share: config, starting the pipeline, failures, metrics. */
@@ -21,7 +24,15 @@ final class PluginSupport {
     /** The message an executor sends the driver to get the API key (plain String: any classloader). */
     static final String ASK_API_KEY = "emrs.observe.apiKey";
 
+    /**
+     * The metrics' final collection and flush get what the logs' flush leaves of the shutdown's time,
+     * but at least this: with the intake down the logs may take all of it, and the metrics path
+     * gives up on a failing intake after one retry anyway.
+     */
+    private static final long MIN_METRICS_SHUTDOWN_MS = 2_000;
+
     private static volatile boolean hookAdded;
+    private static volatile long shutdownTimeoutMs = 10_000;
 
     private PluginSupport() {
     }
@@ -44,6 +55,7 @@ final class PluginSupport {
 
     /** Starts the pipeline and log4j wiring; a null key still counts what is lost. */
     static void startLogging(ObserveConfig cfg, JobMetadata meta, ApiKeyHolder key, Map<String, String> env) {
+        shutdownTimeoutMs = cfg.shutdownTimeoutMs;
         LogPipeline.start(cfg, meta, key);
         List<String> problems = new ArrayList<>();
         LoggingSetup.install(cfg, env, problems);
@@ -65,7 +77,23 @@ final class PluginSupport {
         }
     }
 
+    /** Starts the metrics path when enabled; a failure costs the metrics, never the job or the logs. */
+    static void startMetrics(ObserveConfig cfg, JobMetadata meta, ApiKeyHolder key, Map<String, String> conf,
+            SparkContext sc, String executorId) {
+        try {
+            MetricsSetup.start(cfg, meta, key, conf, sc, executorId);
+        } catch (RuntimeException | LinkageError e) {
+            if (cfg.failOnError) {
+                throw new IllegalStateException("emrs-observe: could not set up the metrics path: " + e + " ("
+                        + ObserveConfig.FAIL_ON_ERROR + "=true)", e);
+            }
+            Warnings.warn("could not set up the metrics path (" + executorId + "): " + e
+                    + ". The Spark job continues without Datadog metrics from this JVM.");
+        }
+    }
+
     static void stopLogging() {
+        long start = System.nanoTime();
         try {
             LoggingSetup.uninstall();
         } catch (RuntimeException | LinkageError e) {
@@ -73,6 +101,10 @@ final class PluginSupport {
         }
         ConsoleCapture.stop(); // ships a pending traceback before the pipeline flushes
         LogPipeline.shutdown();
+        // After the logs' flush, so that the last interval's emrs.plugin.logs.* counts are in it.
+        long deadline = Math.max(start + TimeUnit.MILLISECONDS.toNanos(shutdownTimeoutMs),
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MIN_METRICS_SHUTDOWN_MS));
+        MetricsPipeline.shutdown(deadline);
         ApiKeySource.close();
     }
 
@@ -97,6 +129,9 @@ final class PluginSupport {
             if (!registry.getNames().contains(metric)) {
                 registry.register(metric, (Gauge<Long>) () -> LogPipeline.COUNTERS.snapshot().get(name));
             }
+        }
+        for (String name : MetricsPipeline.COUNTERS.snapshot().keySet()) {
+            register(registry, "metrics." + name, () -> MetricsPipeline.COUNTERS.snapshot().get(name));
         }
         register(registry, "logs.reattached", LoggingSetup::reattachments);
         register(registry, "logs.consoleEvents", ConsoleCapture.EVENTS::get);

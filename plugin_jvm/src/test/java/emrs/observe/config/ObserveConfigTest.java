@@ -35,6 +35,26 @@ class ObserveConfigTest {
     }
 
     @Test
+    void metricsAreOffUnlessEnabledAndTheirEndpointFollowsTheSite() {
+        ObserveConfig c = parse();
+        assertFalse(c.metricsEnabled);
+        assertEquals(15_000, c.metricsIntervalMs);
+        assertEquals("https://api.datadoghq.com/api/v2/series", c.datadogMetricsUrl);
+        ObserveConfig eu = parse("datadog.site", "datadoghq.eu", "metrics.enabled", "true", "metrics.intervalMs", "30s",
+                "datadog.url", "http://proxy:8080/logs");
+        assertTrue(eu.metricsEnabled);
+        assertEquals(30_000, eu.metricsIntervalMs);
+        assertEquals("https://api.datadoghq.eu/api/v2/series", eu.datadogMetricsUrl);
+        ObserveConfig proxied = parse("datadog.metricsUrl", "http://127.0.0.1:9/api/v2/series/");
+        assertEquals("http://127.0.0.1:9/api/v2/series", proxied.datadogMetricsUrl);
+        ObserveConfig bad = parse("metrics.intervalMs", "50ms", "metrics.enabled", "maybe");
+        assertEquals(15_000, bad.metricsIntervalMs);
+        assertFalse(bad.metricsEnabled);
+        assertTrue(said(bad, "spark.emrs.observe.metrics.intervalMs='50ms' is outside"), bad.problems.toString());
+        assertTrue(said(bad, "spark.emrs.observe.metrics.enabled='maybe' is not a boolean"), bad.problems.toString());
+    }
+
+    @Test
     void siteAndUnitsAreRead() {
         ObserveConfig c = parse("datadog.site", "datadoghq.eu", "datadog.bufferMaxBytes", "8m",
                 "datadog.shutdownTimeoutMs", "3s", "tags", "team:data, env=prod", "log.packages", "a.b, c",
