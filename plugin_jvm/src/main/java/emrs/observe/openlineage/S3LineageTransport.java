@@ -57,6 +57,7 @@ public final class S3LineageTransport extends Transport {
     private volatile boolean noWriter;
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong unreadable = new AtomicLong();
+    private final AtomicLong lostEarly = new AtomicLong();
 
     S3LineageTransport(String location, Supplier<LineageWriter> writerSource, RunBuffer buffer, int maxQueued) {
         this.location = location;
@@ -133,6 +134,7 @@ public final class S3LineageTransport extends Transport {
             ready = buffer.add(event.getRun().getRunId().toString(), toBufferEvent(event));
         } catch (RuntimeException | LinkageError e) {
             unreadable.incrementAndGet();
+            countLost(1);
             Warnings.once("openlineage-event", "an OpenLineage event could not be kept for its lineage object: "
                     + e + " (further occurrences are only counted)");
             return;
@@ -240,6 +242,7 @@ public final class S3LineageTransport extends Transport {
             uploads.execute(() -> write(run));
         } catch (RejectedExecutionException e) {
             dropped.incrementAndGet();
+            countLost(1);
             if (uploads.isShutdown()) {
                 Warnings.once("openlineage-after-close", "lineage of OpenLineage run " + run.runId + " dropped: it "
                         + "ended after OpenLineage closed its transport (further drops are only counted)");
@@ -255,6 +258,7 @@ public final class S3LineageTransport extends Transport {
         LineageWriter w = writer();
         if (w == null) {
             dropped.incrementAndGet();
+            countLost(1);
             return null;
         }
         try {
@@ -267,6 +271,30 @@ public final class S3LineageTransport extends Transport {
         }
     }
 
+    /**
+     * An execution's lineage lost before the writer could try: counted in the writer's
+     * {@code rejected} too, which the metrics path sends as {@code emrs.plugin.lineage.dropped}.
+     * Losses while the writer is still being made wait in {@code lostEarly} and move to it once it
+     * exists; nothing here waits for the upload thread (a transport whose writer could not be made
+     * at all has only its warning).
+     */
+    private void countLost(long n) {
+        LineageWriter w = writer;
+        if (w != null) {
+            w.rejected.addAndGet(n);
+            return;
+        }
+        lostEarly.addAndGet(n);
+        handOverLost();
+    }
+
+    private void handOverLost() {
+        LineageWriter w = writer;
+        if (w != null) {
+            w.rejected.addAndGet(lostEarly.getAndSet(0));
+        }
+    }
+
     private LineageWriter writer() {
         LineageWriter w = writer;
         if (w != null || noWriter) {
@@ -276,6 +304,7 @@ public final class S3LineageTransport extends Transport {
             if (writer == null && !noWriter) {
                 try {
                     writer = writerSource.get();
+                    handOverLost();
                 } catch (RuntimeException | LinkageError e) {
                     noWriter = true;
                     Warnings.warn("OpenLineage transport '" + S3LineageTransportBuilder.TYPE + "' cannot write to "
@@ -304,6 +333,7 @@ public final class S3LineageTransport extends Transport {
             if (!uploads.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
                 int lost = uploads.shutdownNow().size();
                 dropped.addAndGet(lost);
+                countLost(lost);
                 Warnings.warn(lost + " lineage objects not written: S3 did not take them within " + DRAIN_SECONDS
                         + " s of the application's end");
             }

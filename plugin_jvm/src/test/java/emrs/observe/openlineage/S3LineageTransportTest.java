@@ -203,6 +203,8 @@ class S3LineageTransportTest {
         release.countDown();
         t.close();
         assertEquals(2, objects().size());
+        // and in the writer's counters, which the plugin's metrics send as emrs.plugin.lineage.dropped
+        assertTrue(t.countersJson().contains("\"rejected\":2,"), t.countersJson());
     }
 
     @Test
