@@ -184,7 +184,7 @@ PLUGIN_METRICS = (
 _SPARK = "plugin (issue 19): Spark metrics system, Datadog Spark integration names"
 SPARK_METRICS = (
     MetricSpec("spark.executor.failed_tasks", "rate", "task", PLUGIN_TAGS, _SPARK, "failed tasks in the executors"),
-    MetricSpec("spark.executor.active_tasks", "rate", "task", PLUGIN_TAGS, _SPARK, "active tasks in the executors"),
+    MetricSpec("spark.executor.active_tasks", "gauge", "task", PLUGIN_TAGS, _SPARK, "active tasks in the executors"),
     MetricSpec("spark.stage.shuffle_read_bytes", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes read by shuffles"),
     MetricSpec("spark.stage.shuffle_write_bytes", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes written by shuffles"),
     MetricSpec("spark.stage.memory_bytes_spilled", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes spilled in memory"),

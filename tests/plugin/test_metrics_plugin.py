@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.plugin.conftest import SPARK_DISTS, JobRun, closed_port, plugin_conf, run_job, spark35, vault_conf
+from emrs_observe.metrics import catalog
+from tests.plugin.conftest import ROOT, SPARK_DISTS, JobRun, closed_port, plugin_conf, run_job, spark35, vault_conf
 from tests.servers.datadog_intake import DatadogIntake, tags_of
 from tests.servers.datadog_series import DatadogSeriesIntake, Point
 from tests.servers.openbao import OpenBao
@@ -264,6 +265,25 @@ def test_types_and_units_are_those_of_datadogs_spark_check(measured: Measured) -
     for p in m.series.points():
         if p.type in (1, 2):
             assert p.interval and p.interval >= 1, p
+
+
+def test_the_platform_catalog_names_what_the_plugin_sends_with_its_types(measured: Measured) -> None:
+    """`emrs-observe metrics dashboard` queries only metrics of its catalog: each one the plugin
+    sends must arrive under that name and type, or the dashboard's widgets and monitors stay empty."""
+    types = {"count": 1, "rate": 2, "gauge": 3}
+    received: dict[str, set[int]] = {}
+    for p in measured.series.points():
+        received.setdefault(p.metric, set()).add(p.type)
+    documented = (ROOT / "docs" / "plugin.md").read_text()
+    for spec in catalog.PLUGIN_METRICS + catalog.SPARK_METRICS:
+        parts = spec.name.split(".")  # the table names `a.b.c`, then `d` or `b.d` beside it
+        assert any(f"`{'.'.join(parts[-n:])}`" in documented for n in (len(parts), 2, 1)), spec.name
+        if spec.name in received:
+            assert received[spec.name] == {types[spec.type]}, (spec.name, spec.type, received[spec.name])
+        else:  # a change that never happened is not sent; a level always is
+            assert spec.type in ("count", "rate"), f"{spec.name} is a level in the catalog but never arrived"
+    sent = [s for s in catalog.PLUGIN_METRICS + catalog.SPARK_METRICS if s.name in received]
+    assert len(sent) >= len(catalog.SPARK_METRICS), sorted(s.name for s in sent)
 
 
 def test_the_last_interval_before_shutdown_arrives(shutdown_only: Measured) -> None:
