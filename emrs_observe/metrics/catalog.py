@@ -4,7 +4,7 @@ The dashboard and the monitors may only query names listed here (a test holds th
 docs/metrics.md is written from this table. Four producers:
 - `emrs-observe metrics collect` (this package): `emrs.job_run.*` per finished job run, CloudWatch
   figures forwarded under `emrs.serverless.`, the vCPU quota, and the collector's own health;
-- the JVM plugin (issue 19): its own health (`emrs.plugin.*`) and the Spark engine's figures under the
+- the JVM plugin: its own health (`emrs.plugin.*`) and the Spark engine's figures under the
   Datadog Spark integration's names (`spark.*`) or `emrs.spark.`, names fixed by the team contract;
 - `emrs-observe compliance scan --metrics`: `emrs_observe.compliance.*` gauges.
 """
@@ -29,7 +29,7 @@ APP_TAGS = ("aws_account", "region", "emr_application_id", "emr_application_name
 CAPACITY_TAGS = (*APP_TAGS, "worker_type", "capacity_type")
 WORKER_TAGS = (*APP_TAGS, "job_name", "worker_type", "capacity_type")
 ACCOUNT_TAGS = ("aws_account", "region")
-# The plugin's tags are the logs' tags (team contract, issue 19).
+# The plugin's tags are the logs' tags (docs/plugin.md, "Tags").
 PLUGIN_TAGS = (
     "service",
     "env",
@@ -168,7 +168,7 @@ COLLECTOR_METRICS = (
                "job runs whose delivery a crashed collection could not confirm (resent or skipped)"),
 )
 
-_PLUGIN = "plugin (issue 19), same metrics path as the logs"
+_PLUGIN = "plugin: its metrics path, beside the logs (docs/plugin.md)"
 PLUGIN_METRICS = (
     MetricSpec("emrs.plugin.logs.sent", "count", "log line", PLUGIN_TAGS, _PLUGIN, "log lines accepted by the intake"),
     MetricSpec("emrs.plugin.logs.retried", "count", "request", PLUGIN_TAGS, _PLUGIN, "intake requests retried"),
@@ -181,7 +181,7 @@ PLUGIN_METRICS = (
     MetricSpec("emrs.plugin.metrics.dropped", "count", "point", PLUGIN_TAGS, _PLUGIN,
                "the metrics path's own losses"),
 )
-_SPARK = "plugin (issue 19): Spark metrics system, Datadog Spark integration names"
+_SPARK = "plugin: Datadog Spark check names (docs/plugin.md)"
 SPARK_METRICS = (
     MetricSpec("spark.executor.failed_tasks", "rate", "task", PLUGIN_TAGS, _SPARK, "failed tasks in the executors"),
     MetricSpec("spark.executor.active_tasks", "gauge", "task", PLUGIN_TAGS, _SPARK, "active tasks in the executors"),
@@ -190,7 +190,7 @@ SPARK_METRICS = (
     MetricSpec("spark.stage.memory_bytes_spilled", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes spilled in memory"),
     MetricSpec("spark.stage.disk_bytes_spilled", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes spilled to disk"),
     MetricSpec("emrs.spark.jvm.heap.used", "gauge", "byte", (*PLUGIN_TAGS, "executor_id"),
-               "plugin (issue 19): Spark metrics system figure without an integration name", "JVM heap used"),
+               "plugin: Spark's metrics system (docs/plugin.md)", "JVM heap used"),
 )
 _SCAN = "compliance scan --metrics (emrs_observe/compliance/metrics.py)"
 COMPLIANCE_METRICS = (
