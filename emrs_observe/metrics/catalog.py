@@ -168,7 +168,7 @@ COLLECTOR_METRICS = (
                "job runs whose delivery a crashed collection could not confirm (resent or skipped)"),
 )
 
-_PLUGIN = "plugin: its metrics path, beside the logs (docs/plugin.md)"
+_PLUGIN = "plugin metrics path, beside the logs (docs/plugin.md)"
 PLUGIN_METRICS = (
     MetricSpec("emrs.plugin.logs.sent", "count", "log line", PLUGIN_TAGS, _PLUGIN, "log lines accepted by the intake"),
     MetricSpec("emrs.plugin.logs.retried", "count", "request", PLUGIN_TAGS, _PLUGIN, "intake requests retried"),
@@ -181,7 +181,7 @@ PLUGIN_METRICS = (
     MetricSpec("emrs.plugin.metrics.dropped", "count", "point", PLUGIN_TAGS, _PLUGIN,
                "the metrics path's own losses"),
 )
-_SPARK = "plugin: Datadog Spark check names (docs/plugin.md)"
+_SPARK = "plugin metrics path, Datadog Spark check names (docs/plugin.md)"
 SPARK_METRICS = (
     MetricSpec("spark.executor.failed_tasks", "rate", "task", PLUGIN_TAGS, _SPARK, "failed tasks in the executors"),
     MetricSpec("spark.executor.active_tasks", "gauge", "task", PLUGIN_TAGS, _SPARK, "active tasks in the executors"),
@@ -190,7 +190,7 @@ SPARK_METRICS = (
     MetricSpec("spark.stage.memory_bytes_spilled", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes spilled in memory"),
     MetricSpec("spark.stage.disk_bytes_spilled", "rate", "byte", PLUGIN_TAGS, _SPARK, "bytes spilled to disk"),
     MetricSpec("emrs.spark.jvm.heap.used", "gauge", "byte", (*PLUGIN_TAGS, "executor_id"),
-               "plugin: Spark's metrics system (docs/plugin.md)", "JVM heap used"),
+               "plugin metrics path, Spark's metrics system (docs/plugin.md)", "JVM heap used"),
 )
 _SCAN = "compliance scan --metrics (emrs_observe/compliance/metrics.py)"
 COMPLIANCE_METRICS = (
